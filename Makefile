@@ -1,0 +1,32 @@
+# Every target sets up .venv itself, so a fresh clone needs nothing but Python 3.11+ and make.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+OUT    ?= outputs
+CORPUS ?= corpus/articles
+
+.DEFAULT_GOAL := help
+.PHONY: help run test eval clean
+
+help: ## Show this help
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
+	@touch $@
+
+run: $(STAMP) ## Set up .venv and run the pipeline on corpus/ into outputs/
+	$(PY) -m pipeline run $(CORPUS) --out $(OUT)
+
+test: $(STAMP) ## Set up .venv and run the tests (unit, doctest, end-to-end)
+	$(PY) -m pytest
+
+eval: $(STAMP) ## Score the pipeline against corpus/gold (fails below the floors)
+	$(PY) -m pipeline eval corpus --out $(OUT)/eval
+
+clean: ## Remove outputs and caches (keeps .venv)
+	rm -rf $(OUT) .pytest_cache build *.egg-info
+	find . -name __pycache__ -type d -prune -exec rm -rf {} +

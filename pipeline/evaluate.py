@@ -1,0 +1,264 @@
+"""Accuracy against gold labels: precision, recall and F1 per field, with floors that fail ``make eval``.
+
+Matching: within one article, each gold action is paired with at most one predicted action, greedily by a score
+(same amount, same type, same regulator, same target, evidence sentence). A pair needs the same amount (or range)
+when the gold has one, else the same action type and no amount. For each field, a correct value on a matched pair
+is a true positive; a wrong or extra predicted value is a false positive; a gold value not produced is a false
+negative. Unmatched predictions and unmatched gold actions count against every field they fill.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from collections import defaultdict
+from decimal import Decimal
+from pathlib import Path
+
+import pandas as pd
+
+FIELDS = ["action", "type", "status", "regulator", "country", "target", "amount", "date", "deadline"]
+# Floors never drop silently: raising one is a commit, lowering one needs a reason in the commit message.
+FLOORS = {f: 0.90 for f in FIELDS} | {"overall": 0.90}
+_LEGAL = {"inc", "ltd", "llc", "plc", "sa", "s.a", "ag", "gmbh", "kg", "co", "corp", "corporation", "limited", "the",
+          "a.b", "ab", "se", "nv", "bv", "spa", "s.p.a", "srl", "company", "group", "holdings"}
+
+
+def _dec(v) -> Decimal | None:
+    if v is None or (isinstance(v, float) and pd.isna(v)):
+        return None
+    return Decimal(str(v)).normalize()
+
+
+def _name_tokens(name: str | None) -> set[str]:
+    if not name:
+        return set()
+    return {w for w in re.findall(r"[\w&]+(?:\.\w+)*", name.casefold()) if w not in _LEGAL}
+
+
+def same_target(a: str | None, b: str | None) -> bool:
+    """Two names of one organisation: one's significant words are a subset of the other's.
+
+    >>> same_target("Meta Platforms Ireland", "Meta"), same_target("Clearview AI Inc.", "Clearview AI")
+    (True, True)
+    >>> same_target("Google", "Meta")
+    False
+    """
+    ta, tb = _name_tokens(a), _name_tokens(b)
+    return bool(ta and tb) and (ta <= tb or tb <= ta)
+
+
+def _field(action: dict, name: str):
+    """The comparable value of one field of a gold or predicted action (None when not set)."""
+    if name == "type":
+        return action.get("action_type")
+    if name == "status":
+        return action.get("status")
+    if name == "regulator":
+        return action.get("regulator_id")
+    if name == "country":
+        return action.get("regulator_country")
+    if name == "target":
+        return action.get("target")
+    if name == "amount":
+        amt, lo, hi = (_dec(action.get(k)) for k in ("amount", "amount_min", "amount_max"))
+        if amt is None and lo is None:
+            return None
+        return (amt, lo, hi, action.get("currency"), action.get("per_period"))
+    if name == "date":
+        return (action.get("decision_date"), action.get("date_precision")) if action.get("decision_date") else None
+    if name == "deadline":
+        dd = action.get("deadline_date")
+        dd = None if dd is None or (not isinstance(dd, str) and pd.isna(dd)) else str(dd)[:10]
+        return (action.get("deadline"), dd) if action.get("deadline") or dd else None
+    raise KeyError(name)
+
+
+def _equal(name: str, gold, pred) -> bool:
+    if gold is None or pred is None:
+        return False
+    if name == "target":
+        return same_target(gold, pred)
+    return gold == pred
+
+
+def _pair_score(g: dict, p: dict) -> float | None:
+    ga, pa_ = _field(g, "amount"), _field(p, "amount")
+    if ga is not None:
+        if pa_ is None or ga[:3] != pa_[:3]:
+            return None
+    elif pa_ is not None or g.get("action_type") != p.get("action_type"):
+        return None
+    score = 4.0 if ga is not None else 0.0
+    score += 2 * (g.get("action_type") == p.get("action_type"))
+    score += (g.get("regulator_id") or g.get("regulator_country")) == (p.get("regulator_id") or p.get("regulator_country"))
+    score += same_target(g.get("target"), p.get("target"))
+    ev = (g.get("evidence_contains") or "").casefold()
+    score += 2 * bool(ev and ev in (p.get("evidence") or "").casefold())
+    return score
+
+
+def match(gold: list[dict], pred: list[dict]) -> list[tuple[dict | None, dict | None]]:
+    """Greedy one-to-one pairs by score, then the unmatched gold and predicted actions alone."""
+    scored = []
+    for gi, g in enumerate(gold):
+        for pi, p in enumerate(pred):
+            s = _pair_score(g, p)
+            if s is not None:
+                scored.append((s, gi, pi))
+    used_g, used_p, pairs = set(), set(), []
+    for s, gi, pi in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
+        if gi in used_g or pi in used_p:
+            continue
+        used_g.add(gi)
+        used_p.add(pi)
+        pairs.append((gold[gi], pred[pi]))
+    pairs += [(g, None) for i, g in enumerate(gold) if i not in used_g]
+    pairs += [(None, p) for i, p in enumerate(pred) if i not in used_p]
+    return pairs
+
+
+def score(pairs: list[tuple[dict | None, dict | None]]) -> dict[str, dict[str, float]]:
+    counts = {f: {"tp": 0, "fp": 0, "fn": 0} for f in FIELDS}
+    for g, p in pairs:
+        if g is not None and p is not None:
+            counts["action"]["tp"] += 1
+        elif g is not None:
+            counts["action"]["fn"] += 1
+        else:
+            counts["action"]["fp"] += 1
+        for f in FIELDS[1:]:
+            gv = _field(g, f) if g is not None else None
+            pv = _field(p, f) if p is not None else None
+            if _equal(f, gv, pv):
+                counts[f]["tp"] += 1
+                continue
+            if pv is not None:
+                counts[f]["fp"] += 1
+            if gv is not None:
+                counts[f]["fn"] += 1
+    total = {"tp": 0, "fp": 0, "fn": 0}
+    for c in counts.values():
+        for k in total:
+            total[k] += c[k]
+    counts["overall"] = total
+    return {f: _prf(c) for f, c in counts.items()}
+
+
+def _prf(c: dict[str, int]) -> dict[str, float]:
+    p = c["tp"] / (c["tp"] + c["fp"]) if c["tp"] + c["fp"] else 1.0
+    r = c["tp"] / (c["tp"] + c["fn"]) if c["tp"] + c["fn"] else 1.0
+    f1 = 2 * p * r / (p + r) if p + r else 0.0
+    return {"precision": p, "recall": r, "f1": f1, **c}
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    out = []
+    for rec in df.to_dict("records"):
+        out.append({k: (None if not isinstance(v, (list, tuple)) and not hasattr(v, "__len__") and pd.isna(v) else v)
+                    for k, v in rec.items()})
+    return out
+
+
+def load_gold(corpus: Path) -> list[dict]:
+    return [json.loads(p.read_text(encoding="utf-8")) for p in sorted((corpus / "gold").glob("*.json"))]
+
+
+def evaluate_corpus(corpus: Path, out: Path, details: list | None = None) -> dict[str, dict[str, float]]:
+    """Run the pipeline over ``corpus/articles`` into ``out`` and score it against ``corpus/gold``."""
+    from .run import run
+
+    corpus, out = Path(corpus), Path(out)
+    run([corpus / "articles"], out)
+    articles = pd.read_parquet(out / "articles.parquet")
+    actions = pd.read_parquet(out / "actions.parquet")
+    by_key = {}
+    for a in _records(articles):
+        src = Path(a["source"].rsplit(":", 1)[0] if re.search(r":\d+$", a["source"]) else a["source"])
+        rel = src.resolve().relative_to(corpus.resolve()).as_posix()
+        by_key[(rel, a.get("external_id") if src.suffix.lower() in (".jsonl", ".json") else None)] = a["article_id"]
+    preds = defaultdict(list)
+    for a in _records(actions):
+        preds[a["article_id"]].append(a)
+    pairs = []
+    for gold in load_gold(corpus):
+        key = (gold["source"], gold.get("external_id"))
+        if key not in by_key:
+            raise ValueError(f"gold file for {key} has no article in the run (rejected or missing?)")
+        art_pairs = match(gold["actions"], preds.pop(by_key[key], []))
+        pairs += art_pairs
+        if details is not None:
+            details.append((gold["source"], gold.get("external_id"), art_pairs))
+    for rest in preds.values():  # actions in articles without gold are all false positives
+        pairs += [(None, p) for p in rest]
+    return score(pairs)
+
+
+def format_scores(title: str, scores: dict[str, dict[str, float]]) -> str:
+    lines = [f"{title}", f"  {'field':10} {'precision':>9} {'recall':>7} {'F1':>7} {'floor':>6}   tp/fp/fn"]
+    for f, s in scores.items():
+        floor = f"{FLOORS[f]:.2f}" if f in FLOORS and title == "team corpus" else "-"
+        lines.append(f"  {f:10} {s['precision']:9.3f} {s['recall']:7.3f} {s['f1']:7.3f} {floor:>6}   "
+                     f"{s['tp']}/{s['fp']}/{s['fn']}")
+    return "\n".join(lines)
+
+
+# --- external data: the PrivacyAffairs GDPR fines table (summaries of real decisions) ---------------------------
+
+def _stated_amount(summary: str, price: Decimal) -> bool:
+    """The summary states the fine in EUR when a number in it equals the table's price."""
+    for m in re.finditer(r"\d[\d,. ]*\d|\d", summary):
+        digits = re.sub(r"[,. ](?=\d{3}\b)", "", m.group(0)).replace(",", ".")
+        try:
+            if Decimal(digits) == price:
+                return True
+        except Exception:
+            continue
+    return False
+
+
+def evaluate_external(tsv: Path, out: Path) -> dict[str, dict[str, float]]:
+    """Score only what each summary states: the amount (when a number in it equals the EUR price), the
+    regulator's country (when the summary names the authority) and the target (when the controller is quoted)."""
+    import html
+
+    from .rules import load_rules
+    from .run import run
+
+    rows = list(csv.DictReader(tsv.open(encoding="utf-8"), delimiter="\t"))
+    countries = {name.casefold(): code for code, (name, _a) in load_rules().countries.items()}
+    out.mkdir(parents=True, exist_ok=True)
+    src = out / "input"
+    src.mkdir(exist_ok=True)
+    with (src / "gdpr_summaries.jsonl").open("w", encoding="utf-8") as fh:
+        for r in rows:
+            fh.write(json.dumps({"id": r["id"], "text": html.unescape(r["summary"] or "")}) + "\n")
+    run([src], out)
+    articles = pd.read_parquet(out / "articles.parquet")
+    actions = pd.read_parquet(out / "actions.parquet")
+    art_of = dict(zip(articles["external_id"], articles["article_id"]))
+    acts = defaultdict(list)
+    for a in _records(actions):
+        acts[a["article_id"]].append(a)
+    counts = {f: {"tp": 0, "fp": 0, "fn": 0} for f in ("amount", "country", "target")}
+    for r in rows:
+        summary = html.unescape(r["summary"] or "")
+        preds = acts.get(art_of.get(r["id"]), [])
+        price = Decimal(r["price"]) if r["price"].strip().isdigit() else None
+        if price and _stated_amount(summary, price):
+            hit = any(_dec(p.get("amount")) == price or (_dec(p.get("amount_eur")) or 0) == price for p in preds)
+            counts["amount"]["tp" if hit else "fn"] += 1
+            counts["amount"]["fp"] += sum(1 for p in preds if p.get("amount") is not None) - (1 if hit else 0)
+        acronym = re.search(r"\(([^)]+)\)", r["authority"] or "")
+        if acronym and acronym.group(1) in summary or (r["authority"] and r["authority"] in summary):
+            code = countries.get((r["name"] or "").casefold())
+            hit = any(p.get("regulator_country") == code for p in preds)
+            counts["country"]["tp" if hit else "fn"] += 1
+            counts["country"]["fp"] += sum(1 for p in preds if p.get("regulator_country") not in (None, code))
+        controller = (r["controller"] or "").strip()
+        if controller and controller in summary:
+            hit = any(same_target(controller, p.get("target")) for p in preds)
+            counts["target"]["tp" if hit else "fn"] += 1
+            counts["target"]["fp"] += sum(1 for p in preds if p.get("target") and not same_target(controller, p.get("target")))
+    return {f: _prf(c) for f, c in counts.items()}

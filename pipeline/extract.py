@@ -1,0 +1,747 @@
+"""From a processed spaCy Doc to enforcement actions and mentions.
+
+The model gives sentences and entities (ORG, PERSON, DATE); the rule components give regulators, countries, laws,
+cue phrases and money (see :mod:`pipeline.nlp`). This module holds the logic that ties them together:
+
+1. every money amount gets a role from the cue phrases around it; only sanctions become actions;
+2. each sanction, order, ban, warning or reprimand is attached to a regulator, a target and a date, preferring
+   what stands in its own part of the sentence, then the sentence, then the story (the last regulator named, the
+   story's main target), and each fallback lowers the confidence;
+3. the same action mentioned twice in a story is merged into one row.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import date
+
+from spacy.tokens import Doc, Span
+
+from .normalise import DateValue, Money, add_duration, parse_date, parse_duration, to_eur
+from .records import Action, Article, Mention
+from .rules import Rules
+
+MONETARY = ("fine", "penalty", "settlement")
+STATUS_RANK = {"threatened": 0, "proposed": 1, "imposed": 2, "reduced": 3, "appealed": 4, "annulled": 5}
+_INTRO_TRAILING_REG = {"from", "by"}
+_INTRO_TRAILING_TARGET = {"on", "against", "upon"}
+_COORD = {"and", ",", "or", "&"}
+_CONVERSION_GAP = {"(", "about", "around", "roughly", "approximately", "some", "or", ",", "approx", "approx.", "nearly",
+                   "almost", "equivalent", "to", "the", "of", "-", "–", "—", "worth", "c.", "ca."}
+_DEADLINE_INTRO = re.compile(r"\b(?:by|no later than|before|until)\s+$", re.I)
+_CLAUSE_END = re.compile(r"[;.]|,\s*(?:or|and|but|which|while|after|as)\b|\bor (?:face|risk)\b|\bor else\b", re.I)
+_ARTICLE_NO = re.compile(r"\bArt(?:icle)?s?\.?\s*(\d+[a-z]?(?:\s*\(\s*\w{1,3}\s*\))*)", re.I)
+_YEAR = re.compile(r"(?<![\d.,$€£])\b(19[89]\d|20[0-4]\d)\b(?![\d,.]\d)")
+_NOT_TARGETS = {"gdpr", "eu", "european union", "api", "the eu", "the european union"}
+
+
+@dataclass
+class RegRef:
+    """A regulator mention: a registry name, a description resolved through country and domain, or a country."""
+
+    start: int  # token offsets
+    end: int
+    text: str
+    char_start: int
+    char_end: int
+    reg_id: str | None
+    country: str | None
+    kind: str  # registry | description | country | anaphor
+
+
+@dataclass
+class TargetRef:
+    start: int
+    end: int
+    text: str
+    char_start: int
+    char_end: int
+    key: str
+
+
+@dataclass
+class MoneyRef:
+    money: Money
+    start: int
+    end: int
+    role: str | None = None
+    anchor_of: int | None = None  # for a conversion: index of the amount it converts
+
+
+@dataclass
+class Candidate:
+    """An action before merging, with the token span that anchors it."""
+
+    action: Action
+    sent_index: int
+    start: int
+    end: int
+    explicit_regulator: bool = False
+    explicit_target: bool = False
+    mentions: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+class Extractor:
+    """Turns processed Docs into actions and mentions; built once per run from the rules."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self.regs_by_country_domain: dict[tuple[str, str], list[str]] = {}
+        for reg in rules.regulators:
+            if reg.jurisdiction in ("national", "supranational"):
+                self.regs_by_country_domain.setdefault((reg.country, reg.domain), []).append(reg.id)
+        self.country_names = {a.casefold() for name, aliases in rules.countries.values() for a in (name, *aliases)}
+
+    # -- entry point -------------------------------------------------------------------------------------------
+    def __call__(self, doc: Doc, article: Article) -> tuple[list[Action], list[Mention]]:
+        ctx = _Context(self, doc, article)
+        return ctx.run()
+
+    def resolve(self, country: str | None, domain: str | None) -> str | None:
+        """The registry body for a country and domain, when exactly one national body fits."""
+        if not country or not domain:
+            return None
+        ids = self.regs_by_country_domain.get((country, domain), [])
+        return ids[0] if len(ids) == 1 else None
+
+
+class _Context:
+    """Everything known about one Doc while its actions are being read."""
+
+    def __init__(self, ex: Extractor, doc: Doc, article: Article):
+        self.ex, self.rules, self.doc, self.article = ex, ex.rules, doc, article
+        self.sents = list(doc.sents)
+        self.sent_starts = [s.start for s in self.sents]
+        spans = list(doc.spans.get("rules", []))
+        self.cues: dict[str, list[Span]] = {}
+        for sp in spans:
+            if sp.label_.startswith("CUE_"):
+                self.cues.setdefault(sp.label_[4:], []).append(sp)
+        self.laws = [sp for sp in spans if sp.label_ == "LAW"]
+        self.regs = self._regulators(spans)
+        self.domain = self._story_domain()
+        self._resolve_descriptions()
+        self.targets = self._targets()
+        self.main_target = self._main_target()
+        self.moneys = self._moneys()
+        self.dates = self._dates()
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+    def sent_of(self, token_i: int) -> int:
+        return bisect_right(self.sent_starts, token_i) - 1
+
+    def in_sent(self, items, si: int):
+        s = self.sents[si]
+        return [x for x in items if s.start <= x.start < s.end]
+
+    def cues_in(self, group: str, si: int) -> list[Span]:
+        return self.in_sent(self.cues.get(group, []), si)
+
+    @staticmethod
+    def gap(a_start: int, a_end: int, b_start: int, b_end: int) -> int:
+        """Tokens between two spans (0 when adjacent or overlapping)."""
+        if b_end <= a_start:
+            return a_start - b_end
+        if b_start >= a_end:
+            return b_start - a_end
+        return 0
+
+    def words(self, start: int, end: int) -> list[str]:
+        return [t.lower_ for t in self.doc[max(0, start):max(0, end)]]
+
+    # -- regulators --------------------------------------------------------------------------------------------
+    def _regulators(self, spans: list[Span]) -> list[RegRef]:
+        from spacy.util import filter_spans
+
+        regs = filter_spans([sp for sp in spans if sp.label_ == "REG"])
+        taken = {i for sp in regs for i in range(sp.start, sp.end)}
+        out = [RegRef(sp.start, sp.end, sp.text, sp.start_char, sp.end_char, sp.ent_id_ or sp.id_,
+                      self.rules.regulator_by_id[sp.id_].country, "registry") for sp in regs]
+        countries = filter_spans([sp for sp in spans if sp.label_ == "COUNTRY" and not taken & set(range(sp.start, sp.end))])
+        self.countries = countries
+        nouns = self.cues.get("reg_noun", [])
+        domains = self.cues.get("domain", [])
+        used_country: set[int] = set()
+        for noun in filter_spans(nouns):
+            if any(r.start <= noun.start < r.end for r in out):
+                continue
+            si = self.sent_of(noun.start)
+            lo = max(self.sents[si].start, noun.start - 5)
+            country = next((c for c in reversed(countries) if lo <= c.start and c.end <= noun.start), None)
+            domain = next((d.id_ for d in reversed(domains) if lo <= d.start and d.end <= noun.end), None)
+            first = country.start if country is not None else noun.start
+            if domain is not None:
+                first = min(first, min(d.start for d in domains if lo <= d.start and d.end <= noun.end))
+            # An appositive of a registry name ("regulator CNIL", "the CNIL, France's watchdog") is that body.
+            near_reg = next((r for r in out if r.kind == "registry" and self.gap(first, noun.end, r.start, r.end) <= 2), None)
+            if near_reg is not None:
+                if country is not None:
+                    used_country.add(country.start)
+                continue
+            if country is None and domain is None:
+                if self.doc[noun.start - 1].lower_ == "the" if noun.start > 0 else False:
+                    out.append(RegRef(noun.start - 1, noun.end, self.doc[noun.start - 1:noun.end].text,
+                                      self.doc[noun.start - 1].idx, noun.end_char, None, None, "anaphor"))
+                continue
+            start = min(first, noun.start)
+            span = self.doc[start:noun.end]
+            out.append(RegRef(start, noun.end, span.text, span.start_char, span.end_char, None,
+                              country.id_ if country is not None else None, f"description:{domain or ''}"))
+            if country is not None:
+                used_country.add(country.start)
+        for c in countries:
+            if c.start in used_country:
+                continue
+            if self._country_acts(c, countries):
+                out.append(RegRef(c.start, c.end, c.text, c.start_char, c.end_char, None, c.id_, "country"))
+        return sorted(out, key=lambda r: r.start)
+
+    def _country_acts(self, c: Span, countries: list[Span]) -> bool:
+        """A country named as the one that acted: "fines from Italy", "fined by France", "Italy fined"."""
+        before = self.words(c.start - 2, c.start)
+        after = self.words(c.end, c.end + 3)
+        if before and (before[-1] in _INTRO_TRAILING_REG or before[-2:] in (["from", "the"], ["by", "the"])):
+            if c.end >= len(self.doc) or not self.doc[c.end].text[:1].isupper() or after[0] in _COORD:
+                return True  # "from Italy", not "by American intelligence agencies" (an adjective)
+        if after and after[0] in ("'s", "’s") and any(w in ("fine", "fines", "penalty", "regulator", "watchdog") for w in after[1:]):
+            return True
+        if after and (after[0] in ("fined", "imposed", "has", "have", "had", "also") and
+                      any(w in ("fined", "imposed", "issued", "ordered", "sanctioned") for w in after[:3])):
+            return True
+        # the second of a coordinated pair: "from Italy and Greece"
+        prev = next((p for p in reversed(countries) if p.end <= c.start), None)
+        if prev is not None and 0 < c.start - prev.end <= 2 and all(w in _COORD for w in self.words(prev.end, c.start)):
+            return self._country_acts(prev, countries)
+        return False
+
+    def _story_domain(self) -> str | None:
+        votes = Counter(self.rules.regulator_by_id[r.reg_id].domain for r in self.regs if r.reg_id)
+        for r in self.regs:
+            if r.kind.startswith("description:") and r.kind.split(":", 1)[1]:
+                votes[r.kind.split(":", 1)[1]] += 1
+        for d in self.cues.get("domain", []):
+            votes[d.id_] += 0.5
+        return votes.most_common(1)[0][0] if votes else None
+
+    def _resolve_descriptions(self) -> None:
+        for r in self.regs:
+            if r.kind == "country":
+                r.reg_id = self.ex.resolve(r.country, self.domain)
+            elif r.kind.startswith("description:"):
+                domain = r.kind.split(":", 1)[1] or self.domain
+                if r.country is None:  # "the national data protection authority" in a story about Sweden
+                    si = self.sent_of(r.start)
+                    cs = {c.id_ for c in self.in_sent(self.countries, si)}
+                    r.country = cs.pop() if len(cs) == 1 else None
+                r.reg_id = self.ex.resolve(r.country, domain)
+                r.kind = "description"
+        self.regs = [r for r in self.regs if r.kind != "description" or r.country or r.reg_id]
+
+    # -- targets -----------------------------------------------------------------------------------------------
+    def _targets(self) -> list[TargetRef]:
+        blocked = {i for r in self.regs for i in range(r.start, r.end)}
+        blocked |= {i for c in self.countries for i in range(c.start, c.end)}
+        blocked |= {i for sp in self.laws for i in range(sp.start, sp.end)}
+        out = []
+        for ent in self.doc.ents:
+            if ent.label_ not in ("ORG", "PERSON"):
+                continue
+            toks = [t for t in ent if not t.is_space]
+            # NER sometimes runs the end of a line into the next paragraph: keep the part after the last break.
+            cut = max((k for k, t in enumerate(ent) if "\n" in t.text or "\n" in t.whitespace_), default=None)
+            span = ent if cut is None else self.doc[ent.start + cut + 1:ent.end]
+            while len(span) and span[0].lower_ in ("the", "a", "an"):
+                span = span[1:]
+            while len(span) and span[-1].text in ("'s", "’s", "'", "’"):
+                span = span[:-1]
+            if not len(span) or not toks or any(i in blocked for i in range(span.start, span.end)):
+                continue
+            text = span.text.strip()
+            if text.casefold() in _NOT_TARGETS or text.casefold() in self.ex.country_names or len(text) < 2:
+                continue
+            out.append(TargetRef(span.start, span.end, text, span.start_char, span.end_char, _target_key(text)))
+        return out
+
+    def _main_target(self) -> str | None:
+        """The organisation the story is about: most mentioned, the title counting double."""
+        if not self.targets:
+            return None
+        counts = Counter(t.key for t in self.targets)
+        title = (self.article.title or "").casefold()
+        for key in list(counts):
+            if key and key in title:
+                counts[key] += 2
+        key = counts.most_common(1)[0][0]
+        return self.best_name(key)
+
+    def best_name(self, key: str) -> str:
+        forms = Counter(t.text for t in self.targets if t.key == key)
+        # The fullest form the article uses, among those it uses at all ("Clearview AI" over "Clearview").
+        return max(forms, key=lambda f: (len(f.split()) <= 6, len(f), forms[f]))
+
+    # -- money -------------------------------------------------------------------------------------------------
+    def _moneys(self) -> list[MoneyRef]:
+        out = []
+        for money, span in zip(self.doc._.money or [], self.doc.spans.get("money", [])):
+            out.append(MoneyRef(money, span.start, span.end))
+        for i, m in enumerate(out):
+            m.role = self._money_role(i, out)
+        return out
+
+    def _money_role(self, i: int, moneys: list[MoneyRef]) -> str | None:
+        m = moneys[i]
+        si = self.sent_of(m.start)
+        if i > 0:
+            prev = moneys[i - 1]
+            between = self.words(prev.end, m.start)
+            if self.sent_of(prev.start) == si and len(between) <= 4 and all(w in _CONVERSION_GAP for w in between):
+                if prev.money.currency != m.money.currency or "(" in between:
+                    m.anchor_of = i - 1
+                    return "conversion"
+        best_role, best_d = None, None
+        for cue in self.cues_in("role", si):
+            window = {c.value: c for c in self.rules.cues_of("role")}[cue.id_]
+            if cue.end <= m.start and m.start - cue.end <= window.left:
+                d = m.start - cue.end
+            elif cue.start >= m.end and cue.start - m.end <= window.right:
+                d = cue.start - m.end
+            else:
+                continue
+            if best_d is None or d < best_d:
+                best_role, best_d = cue.id_, d
+        sanction = [c for g in ("action", "sanction", "periodic") for c in self.cues_in(g, si)
+                    if g != "action" or c.id_ in MONETARY]
+        sanction_d = min((self.gap(m.start, m.end, c.start, c.end) for c in sanction), default=None)
+        if best_role == "statutory_max":
+            # "a maximum fine of €20m": the cap stands before the sanction word that stands before the amount.
+            return best_role
+        if best_role is not None and (sanction_d is None or best_d < sanction_d):
+            return best_role
+        if sanction_d is not None:
+            return "sanction"
+        return None
+
+    # -- dates -------------------------------------------------------------------------------------------------
+    def _dates(self) -> list[tuple[int, int, Span, DateValue | None, bool]]:
+        """(start, end, span, value, is_deadline) for every date expression."""
+        published = self.article.published
+        spans: list[Span] = [e for e in self.doc.ents if e.label_ == "DATE"]
+        covered = {i for e in spans for i in range(e.start, e.end)}
+        money_toks = {i for m in self.moneys for i in range(m.start, m.end)}
+        for m in _YEAR.finditer(self.doc.text):  # bare years the model tags CARDINAL ("a 2022 settlement")
+            sp = self.doc.char_span(m.start(), m.end())
+            if sp is not None and not covered & set(range(sp.start, sp.end)) and not money_toks & set(range(sp.start, sp.end)):
+                spans.append(sp)
+        out = []
+        for sp in spans:
+            text = sp.text
+            before = self.doc[max(0, sp.start - 3):sp.start].text + " "
+            if re.search(r"\bsince\s*$", before, re.I):
+                continue
+            is_deadline = bool(_DEADLINE_INTRO.search(before))
+            out.append((sp.start, sp.end, sp, parse_date(text, published), is_deadline))
+        return sorted(out, key=lambda d: d[0])
+
+    # -- the run -----------------------------------------------------------------------------------------------
+    def run(self) -> tuple[list[Action], list[Mention]]:
+        candidates: list[Candidate] = []
+        last_reg: RegRef | None = None
+        for si, sent in enumerate(self.sents):
+            sent_cands = self._sentence_actions(si, last_reg)
+            candidates.extend(sent_cands)
+            explicit = [r for r in self.regs if sent.start <= r.start < sent.end and r.kind in ("registry", "description", "country") and (r.reg_id or r.country)]
+            if explicit:
+                last_reg = explicit[-1]
+            self._cross_sentence_status(si, candidates, sent_cands)
+        actions = self._merge(candidates)
+        for a in actions:
+            self._finish(a)
+        return [c.action for c in actions], self._mentions(actions, candidates)
+
+    def _sentence_actions(self, si: int, last_reg: RegRef | None) -> list[Candidate]:
+        sent = self.sents[si]
+        out: list[Candidate] = []
+        sent_moneys = [m for m in self.moneys if sent.start <= m.start < sent.end]
+        sanctions = [m for m in sent_moneys if m.role == "sanction"]
+        for m in sanctions:
+            atype = self._money_type(m, si)
+            regs = self._attach_regs(m.start, m.end, si, sent_moneys, last_reg)
+            targets = self._attach_targets(m.start, m.end, si, sent_moneys)
+            for reg, reg_explicit in regs:
+                for target, target_explicit in targets:
+                    out.append(self._candidate(si, m.start, m.end, atype, reg, reg_explicit, target, target_explicit,
+                                               money=m))
+        # Orders, bans, warnings, reprimands, and fines stated without an amount.
+        for cue in self.cues_in("action", si):
+            kind = cue.id_
+            if self._negated(cue):
+                continue
+            if kind == "order":
+                order = self._order(cue, si)
+                if order is None:
+                    continue
+                text, deadline, deadline_date = order
+                regs = self._attach_regs(cue.start, cue.end, si, sent_moneys, last_reg)
+                targets = self._attach_targets(cue.start, cue.end, si, sent_moneys)
+                reg, rx = regs[0]
+                tgt, tx = targets[0]
+                c = self._candidate(si, cue.start, cue.end, "order", reg, rx, tgt, tx)
+                c.action.order_text, c.action.deadline, c.action.deadline_date = text, deadline, deadline_date
+                out.append(c)
+            elif kind in ("ban", "warning", "reprimand") or (kind == "fine" and cue.text.lower() == "fined" and not sanctions):
+                regs = self._attach_regs(cue.start, cue.end, si, sent_moneys, None)
+                reg, rx = regs[0]
+                if not rx:
+                    continue  # without a regulator in the sentence, "banned" is rarely an enforcement action
+                targets = self._attach_targets(cue.start, cue.end, si, sent_moneys)
+                tgt, tx = targets[0]
+                if kind == "fine" and not tx:
+                    continue
+                out.append(self._candidate(si, cue.start, cue.end, kind, reg, rx, tgt, tx))
+        return out
+
+    def _negated(self, cue: Span) -> bool:
+        window = self.doc[max(self.sents[self.sent_of(cue.start)].start, cue.start - 5):cue.start]
+        return any(n.start >= window.start and n.end <= cue.start for n in self.cues.get("negation", []))
+
+    def _money_type(self, m: MoneyRef, si: int) -> str:
+        if m.money.per_period:
+            return "penalty"
+        near_periodic = [c for c in self.cues_in("periodic", si) if self.gap(m.start, m.end, c.start, c.end) <= 6]
+        monetary = [c for c in self.cues_in("action", si) if c.id_ in MONETARY]
+        if near_periodic:
+            return "penalty"
+        if not monetary:
+            return "fine"  # a sanction amount with no word for its kind ("ordered to pay €2m")
+        nearest = min(monetary, key=lambda c: self.gap(m.start, m.end, c.start, c.end))
+        return nearest.id_
+
+    def _attach_regs(self, a0: int, a1: int, si: int, sent_moneys: list[MoneyRef],
+                     last_reg: RegRef | None) -> list[tuple[RegRef | None, bool]]:
+        sent = self.sents[si]
+        regs = [r for r in self.regs if sent.start <= r.start < sent.end and r.kind != "anaphor"]
+        prev_end = max((m.end for m in sent_moneys if m.end <= a0), default=sent.start)
+        next_start = min((m.start for m in sent_moneys if m.start >= a1), default=sent.end)
+        trailing = [r for r in regs if a1 <= r.start < next_start]
+        group: list[RegRef] = []
+        for r in trailing:
+            intro = self.words(r.start - 2, r.start)
+            if not group and any(w in _INTRO_TRAILING_REG for w in intro):
+                group.append(r)
+            elif group and all(w in _COORD or w in ("(", "the") for w in self.words(group[-1].end, r.start)):
+                group.append(r)
+            elif group:
+                break
+        leading = [r for r in regs if prev_end <= r.start and r.end <= a0]
+        if group and not (all(r.kind == "country" for r in group) and any(r.kind != "country" for r in leading)):
+            return [(r, True) for r in group]
+        if leading:
+            last = leading[-1]
+            group = [last]
+            for r in reversed(leading[:-1]):
+                if all(w in _COORD for w in self.words(r.end, group[0].start)):
+                    group.insert(0, r)
+                else:
+                    break
+            if len(group) > 1 and not self._each(a1):
+                group = [last]
+            return [(r, True) for r in group]
+        if regs:
+            return [(min(regs, key=lambda r: self.gap(a0, a1, r.start, r.end)), True)]
+        countries = {c.id_ for c in self.in_sent(self.countries, si)}
+        anaphor = any(r.kind == "anaphor" for r in self.regs if sent.start <= r.start < sent.end)
+        monetary = any(m.start == a0 for m in sent_moneys)
+        if len(countries) == 1 and not anaphor and monetary:
+            code = countries.pop()
+            if last_reg is not None and last_reg.country == code:
+                return [(last_reg, False)]
+            return [(RegRef(a0, a1, "", 0, 0, None, code, "country-fallback"), False)]
+        if last_reg is not None and not countries:
+            return [(last_reg, False)]
+        return [(None, False)]
+
+    def _each(self, a1: int) -> bool:
+        return any(w in ("each", "apiece", "respectively") for w in self.words(a1, a1 + 3))
+
+    def _attach_targets(self, a0: int, a1: int, si: int,
+                        sent_moneys: list[MoneyRef]) -> list[tuple[str | None, bool]]:
+        sent = self.sents[si]
+        tgts = [t for t in self.targets if sent.start <= t.start < sent.end]
+        prev_end = max((m.end for m in sent_moneys if m.end <= a0), default=sent.start)
+        next_start = min((m.start for m in sent_moneys if m.start >= a1), default=sent.end)
+        trailing = [t for t in tgts if a1 <= t.start < next_start and
+                    any(w in _INTRO_TRAILING_TARGET for w in self.words(t.start - 2, t.start))]
+        if trailing:
+            return [(self.best_name(trailing[0].key), True)]
+        leading = [t for t in tgts if prev_end <= t.start and t.end <= a0]
+        if leading:
+            group = [leading[-1]]
+            for t in reversed(leading[:-1]):
+                if all(w in _COORD for w in self.words(t.end, group[0].start)) and t.end < group[0].start:
+                    group.insert(0, t)
+                else:
+                    break
+            if len(group) > 1 and self._each(a1):
+                return [(self.best_name(t.key), True) for t in group]
+            return [(self.best_name(group[-1].key), True)]
+        return [(self.main_target, False)]
+
+    def _order(self, cue: Span, si: int) -> tuple[str, str | None, date | None] | None:
+        """The measure ordered and its deadline: "ordered it to stop ... within two months"."""
+        sent = self.sents[si]
+        toks = self.doc[cue.end:min(sent.end, cue.end + 8)]
+        to_i = next((t.i for t in toks if t.lower_ == "to"), None)
+        if to_i is None or to_i + 1 >= sent.end:
+            return None
+        verb = self.doc[to_i + 1]
+        if verb.lower_ in ("pay", "be", "the", "a", "an", "its", "their", "comply", "date") or not verb.is_alpha:
+            return None  # a payment is the money action; "to comply" restates an earlier order
+        rest = self.doc[to_i + 1:sent.end].text
+        end = _CLAUSE_END.search(rest)
+        clause = rest[:end.start()] if end else rest
+        deadline = deadline_date = None
+        dm = re.search(r"\b(?:within|in|over the next|no later than)\s+(?:the\s+next\s+)?\S+[\s-]+(?:business\s+|working\s+)?(?:days?|weeks?|months?|years?)\b", clause, re.I)
+        if dm:
+            deadline = parse_duration(dm.group(0))
+            clause = clause[:dm.start()]
+        bm = re.search(r"\b(?:by|no later than|before)\s+(.{3,30}?\d{4})", clause)
+        if bm:
+            dv = parse_date(bm.group(1), self.article.published)
+            if dv is not None and dv.precision == "day":
+                deadline_date = dv.start_date
+            clause = clause[:bm.start()]
+        text = re.sub(r"\s+", " ", clause).strip(" ,;:-—–")
+        return (text, deadline, deadline_date) if text else None
+
+    def _candidate(self, si: int, a0: int, a1: int, atype: str, reg: RegRef | None, reg_explicit: bool,
+                   target: str | None, target_explicit: bool, money: MoneyRef | None = None) -> Candidate:
+        sent = self.sents[si]
+        a = Action(article_id=self.article.article_id, action_type=atype, status="imposed",
+                   evidence=sent.text.strip(), char_start=sent.start_char, char_end=sent.end_char,
+                   anchor_start=self.doc[a0].idx, anchor_end=self.doc[a1 - 1].idx + len(self.doc[a1 - 1]))
+        if reg is not None:
+            a.regulator_id = reg.reg_id
+            a.regulator_country = reg.country or (self.rules.regulator_by_id[reg.reg_id].country if reg.reg_id else None)
+            a.regulator = self.rules.regulator_by_id[reg.reg_id].name if reg.reg_id else (reg.text or None)
+        a.target = target
+        mentions = []
+        if money is not None:
+            mm = money.money
+            a.amount, a.currency, a.amount_text = mm.amount, mm.currency, mm.text
+            a.amount_min, a.amount_max, a.per_period = mm.amount_min, mm.amount_max, mm.per_period
+            mentions.append(("money", mm.start, mm.end))
+        a.status = self._status(a0, a1, si)
+        dv = self._date_for(a0, a1, si)
+        if dv is not None:
+            (ds, de, dspan, val) = dv
+            a.decision_date, a.date_precision = val.value, val.precision
+            mentions.append(("date", dspan.start_char, dspan.end_char))
+        a.legal_basis = self._legal_basis(si)
+        conf = 0.45 + (0.25 if reg_explicit else 0.05 if reg is not None else 0) + (0.2 if target_explicit else 0.05 if target else 0)
+        if money is not None and any(self.gap(a0, a1, c.start, c.end) <= 3 for c in self.cues_in("action", si)):
+            conf += 0.1
+        a.confidence = round(min(conf, 1.0), 2)
+        if reg is not None and reg.char_end > reg.char_start:
+            mentions.append(("regulator", reg.char_start, reg.char_end))
+        return Candidate(a, si, a0, a1, reg_explicit, target_explicit, mentions)
+
+    def _status(self, a0: int, a1: int, si: int) -> str:
+        sent = self.sents[si]
+        best, best_d = "imposed", None
+        for cue in self.cues_in("status", si):
+            text = cue.text.lower()
+            if cue.end <= a0:
+                d = a0 - cue.end
+                if text in ("down from",) and d <= 2:
+                    continue  # "£20m, down from £183m": the amount after "down from" is the earlier one
+            else:
+                d = cue.start - a1
+                if cue.id_ == "reduced" and text == "down from" and d <= 2:
+                    return "reduced"
+                if cue.id_ in ("reduced", "annulled", "appealed") and d > 4 and cue.id_ != "appealed":
+                    continue
+            if d > 12:
+                continue
+            if best_d is None or d < best_d:
+                best, best_d = cue.id_, d
+        # "cut the fine to €4.125bn": a reduction verb before "to" + amount
+        words = self.words(max(sent.start, a0 - 8), a0)
+        if "to" in words[-2:] and any(w in ("cut", "reduced", "lowered", "slashed", "trimmed", "reduce") for w in words):
+            return "reduced"
+        return best
+
+    def _date_for(self, a0: int, a1: int, si: int):
+        sent = self.sents[si]
+        found = [(s, e, sp, v) for (s, e, sp, v, dl) in self.dates if sent.start <= s < sent.end and v is not None and not dl]
+        if not found:
+            return None
+        return min(found, key=lambda d: self.gap(a0, a1, d[0], d[1]))
+
+    def _legal_basis(self, si: int) -> list[str]:
+        out = []
+        sent = self.sents[si]
+        for law in self.in_sent(self.laws, si):
+            window = self.doc[max(sent.start, law.start - 12):law.start].text
+            arts = _ARTICLE_NO.findall(window) or _ARTICLE_NO.findall(self.doc[law.end:min(sent.end, law.end + 6)].text)
+            out.extend(f"{law.id_} Art. {''.join(a.split())}" for a in arts) if arts else out.append(law.id_)
+        return list(dict.fromkeys(out))
+
+    def _cross_sentence_status(self, si: int, candidates: list[Candidate], sent_cands: list[Candidate]) -> None:
+        """ "Amazon said it would appeal" after the fine: the earlier actions of that target are appealed."""
+        if sent_cands:
+            return
+        cues = [c for c in self.cues_in("status", si) if c.id_ in ("appealed", "annulled")]
+        if not cues or self._negated(cues[0]):
+            return
+        tgts = {t.key for t in self.in_sent(self.targets, si)}
+        if self.cues_in("target_ref", si) and self.main_target:
+            tgts.add(_target_key(self.main_target))
+        for c in candidates:
+            a = c.action
+            if a.status == "imposed" and _target_key(a.target or "") in tgts:
+                a.status = cues[0].id_
+
+    # -- merging -----------------------------------------------------------------------------------------------
+    def _merge(self, cands: list[Candidate]) -> list[Candidate]:
+        merged: list[Candidate] = []
+        for c in cands:
+            home = next((m for m in merged if _same_action(m.action, c.action)), None)
+            if home is None:
+                merged.append(c)
+                continue
+            _absorb(home, c)
+        # An amount-less "was fined" merges into the amount-bearing fine of the same regulator and target.
+        out = []
+        for c in merged:
+            a = c.action
+            if a.amount is None and a.amount_min is None and a.action_type in MONETARY:
+                home = next((m for m in merged if m is not c and m.action.action_type == a.action_type and
+                             (m.action.amount is not None or m.action.amount_min is not None) and
+                             _compatible(m.action.regulator_id or m.action.regulator_country, a.regulator_id or a.regulator_country) and
+                             _compatible(_target_key(m.action.target or ""), _target_key(a.target or ""))), None)
+                if home is not None:
+                    _absorb(home, c)
+                    continue
+            out.append(c)
+        return out
+
+    def _finish(self, c: Candidate) -> None:
+        a = c.action
+        decision = None
+        if a.decision_date and a.date_precision == "day":
+            decision = date.fromisoformat(a.decision_date)
+        if a.deadline and decision is not None and a.deadline_date is None:
+            a.deadline_date = add_duration(decision, a.deadline)
+        if a.decision_date and a.date_precision == "day":
+            fx_on = decision
+        elif self.article.published is not None:
+            fx_on = self.article.published
+        elif a.decision_date:
+            fx_on = date(int(a.decision_date[:4]), int(a.decision_date[5:7]) if len(a.decision_date) >= 7 else 1, 1)
+        else:
+            fx_on = None
+        amount = a.amount if a.amount is not None else None
+        a.amount_eur = to_eur(amount, a.currency, fx_on)
+        a.fx_date = fx_on if a.amount_eur is not None and a.currency != "EUR" else None
+
+    def _mentions(self, actions: list[Candidate], all_cands: list[Candidate]) -> list[Mention]:
+        aid = self.article.article_id
+        owner: dict[tuple[str, int, int], str] = {}
+        for c in actions:
+            for key in c.mentions:
+                owner.setdefault(key, c.action.action_id)
+            if c.action.action_type == "order":
+                owner.setdefault(("order", c.action.anchor_start, c.action.anchor_end), c.action.action_id)
+        out: list[Mention] = []
+        for r in self.regs:
+            if r.kind == "anaphor":
+                continue
+            out.append(Mention(aid, "regulator", r.text, r.char_start, r.char_end, r.reg_id or r.country, r.kind,
+                               action_id=owner.get(("regulator", r.char_start, r.char_end))))
+        for t in self.targets:
+            out.append(Mention(aid, "target", t.text, t.char_start, t.char_end, self.best_name(t.key), None,
+                               action_id=owner.get(("target", t.char_start, t.char_end))))
+        for m in self.moneys:
+            mm = m.money
+            norm = str(mm.amount) if mm.amount is not None else f"{mm.amount_min}-{mm.amount_max}"
+            out.append(Mention(aid, "money", mm.text, mm.start, mm.end, f"{norm} {mm.currency or ''}".strip(),
+                               m.role or "unknown", mm.amount, mm.currency, owner.get(("money", mm.start, mm.end))))
+        for s, e, sp, v, dl in self.dates:
+            if v is None:
+                continue
+            out.append(Mention(aid, "date", sp.text, sp.start_char, sp.end_char, v.value,
+                               "deadline" if dl else "date", action_id=owner.get(("date", sp.start_char, sp.end_char))))
+        for c in actions:
+            a = c.action
+            if a.action_type == "order" and a.order_text:
+                out.append(Mention(aid, "order", a.order_text, a.anchor_start, a.anchor_end, a.deadline, "order",
+                                   action_id=a.action_id))
+        for law in self.laws:
+            out.append(Mention(aid, "legal_basis", law.text, law.start_char, law.end_char, law.id_, None))
+        # one row per (kind, span)
+        seen, unique = set(), []
+        for m in out:
+            k = (m.kind, m.char_start, m.char_end)
+            if k not in seen:
+                seen.add(k)
+                unique.append(m)
+        return unique
+
+
+def _target_key(name: str) -> str:
+    """Names of one organisation share a key: its first significant word ("Clearview AI" ~ "Clearview").
+
+    >>> _target_key("Clearview AI"), _target_key("the Meta Platforms Ireland"), _target_key("H&M")
+    ('clearview', 'meta', 'h&m')
+    """
+    words = [w for w in re.findall(r"[\w&.'-]+", name.casefold()) if w not in ("the", "a", "an")]
+    return words[0].strip(".'") if words else ""
+
+
+def _compatible(a: str | None, b: str | None) -> bool:
+    return not a or not b or a == b
+
+
+def _same_action(a: Action, b: Action) -> bool:
+    if a.action_type != b.action_type:
+        return False
+    if (a.amount, a.currency, a.amount_min, a.amount_max, a.per_period) != (b.amount, b.currency, b.amount_min, b.amount_max, b.per_period):
+        return False
+    if a.action_type == "order":
+        if a.deadline != b.deadline and a.deadline and b.deadline:
+            return False
+        if not _compatible(a.regulator_id, b.regulator_id) or not _compatible(_target_key(a.target or ""), _target_key(b.target or "")):
+            return False
+        return a.deadline == b.deadline or (a.order_text or "")[:20] == (b.order_text or "")[:20]
+    reg_a = a.regulator_id or a.regulator_country
+    reg_b = b.regulator_id or b.regulator_country
+    if a.amount is None and a.amount_min is None and (not reg_a or not reg_b):
+        return False
+    return _compatible(reg_a, reg_b) and _compatible(_target_key(a.target or ""), _target_key(b.target or ""))
+
+
+def _absorb(home: Candidate, other: Candidate) -> None:
+    """Fill what ``home`` lacks from ``other``; keep the most advanced status."""
+    a, b = home.action, other.action
+    better_reg = (not home.explicit_regulator and other.explicit_regulator)
+    for f in ("regulator_id", "regulator", "regulator_country"):
+        if getattr(a, f) is None or better_reg:
+            if getattr(b, f) is not None:
+                setattr(a, f, getattr(b, f))
+    if (a.target is None or (not home.explicit_target and other.explicit_target)) and b.target:
+        a.target = b.target
+    for f in ("decision_date", "order_text", "deadline", "deadline_date"):
+        if getattr(a, f) is None and getattr(b, f) is not None:
+            setattr(a, f, getattr(b, f))
+            if f == "decision_date":
+                a.date_precision = b.date_precision
+    if STATUS_RANK[b.status] > STATUS_RANK[a.status]:
+        a.status = b.status
+    a.legal_basis = list(dict.fromkeys(a.legal_basis + b.legal_basis))
+    a.confidence = max(a.confidence, b.confidence)
+    home.explicit_regulator |= other.explicit_regulator
+    home.explicit_target |= other.explicit_target
+    home.mentions.extend(other.mentions)

@@ -1,0 +1,460 @@
+"""Pure normalisers: money, currency, dates, durations and EUR equivalents.
+
+Every function takes text (and, for dates, the reference date) and returns a value with its precision and the raw
+text, or ``None`` when the text does not say. Nothing here guesses: a number without a currency keeps a null
+currency, a month without a day keeps month precision.
+
+>>> parse_money("fined Clearview AI €20 million").amount
+Decimal('20000000')
+>>> parse_money("€5.2M").amount, parse_money("£7.5m").currency
+(Decimal('5200000'), 'GBP')
+>>> m = parse_money("turnover of $1 to $5 million"); (m.amount, m.amount_min, m.amount_max)
+(None, Decimal('1000000'), Decimal('5000000'))
+>>> parse_money("€100,000 per day").per_period
+'day'
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+
+from price_parser import Price
+
+from .rules import Rules, load_rules
+
+PERIODS = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month", "monthly": "month"}
+_UNIT_CODE = {"day": "D", "week": "W", "month": "M", "year": "Y"}
+
+
+@dataclass(frozen=True)
+class Money:
+    """A parsed money expression. ``amount`` is set for a single value, ``amount_min``/``amount_max`` for a range."""
+
+    text: str
+    start: int
+    end: int
+    amount: Decimal | None
+    currency: str | None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    per_period: str | None = None
+    currency_form: str | None = None
+
+
+@dataclass(frozen=True)
+class DateValue:
+    """A calendar date at the precision the text gives: ``value`` is YYYY-MM-DD, YYYY-MM or YYYY."""
+
+    value: str
+    precision: str  # day | month | year
+    start_date: date  # first day of the period, for arithmetic and FX look-ups
+
+
+# --- grammar built from the rule files -------------------------------------------------------------------------
+
+def _alt(forms: list[tuple[str, bool]]) -> str:
+    """Regex alternation of literal forms, longest first, exact-case forms as written, the others any case."""
+    parts = []
+    for form, exact in sorted(forms, key=lambda f: -len(f[0])):
+        lit = re.escape(form).replace(r"\ ", r"\s+")
+        parts.append(lit if exact else f"(?i:{lit})")
+    return "|".join(parts)
+
+
+@dataclass(frozen=True)
+class _Grammar:
+    money: re.Pattern
+    singles: re.Pattern
+    bare: re.Pattern
+    number_words: dict[str, tuple[Decimal, str]]
+    exact_number_words: dict[str, tuple[Decimal, str]]
+    currency_exact: dict[str, str | None]
+    currency_any: dict[str, str | None]
+    duration: re.Pattern
+
+
+@lru_cache(maxsize=4)
+def _grammar(rules: Rules) -> _Grammar:
+    before = [(c.form, c.exact_case) for c in rules.currencies if c.position in ("before", "both")]
+    after = [(c.form, c.exact_case) for c in rules.currencies if c.position in ("after", "both")]
+    scales = [(n.word, n.exact_case) for n in rules.numbers if n.kind == "scale"]
+    words = [(n.word, n.exact_case) for n in rules.numbers if n.kind in ("unit", "tens", "hundred", "article")]
+    # Symbols need no word boundary; word-like forms do ("won" must not match inside "wonder").
+    cur_before = f"(?:{_alt(before)})"
+    cur_after = f"(?:{_alt(after)})(?![A-Za-z])"
+    num = r"(?:\d{1,3}(?:,\d{2})+,\d{3}|\d{1,3}(?:[,.](?=\d{3}(?!\d))\d{3})+(?:[.,]\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+    scale = f"(?:{_alt(scales)})(?![A-Za-z])"
+    word = f"(?:{_alt(words)})"
+    words_seq = rf"{word}(?:[\s-]+(?:and\s+|of\s+)?{word})*"
+    numeral = _alt([(n.word, n.exact_case) for n in rules.numbers if n.kind in ("unit", "tens", "hundred")])
+    numerals_seq = rf"(?:{numeral})(?:[\s-]+(?:and\s+|of\s+)?{word})*"
+    word_num = rf"(?:{words_seq}(?:\s+{scale})+|(?:{word}[\s-]+)*{scale}(?:\s+{scale})*)"
+    digit_amount = rf"{num}(?:\s?{scale})*"
+    amount = rf"(?:{digit_amount}|(?<![\w$€£¥₩₹]){word_num})"
+    single_b = rf"(?P<cb>{cur_before})\s?(?P<a1>{amount})(?:\s?(?P<ca1>{cur_after}))?"
+    # Before a currency word, plain number words are money too ("one hundred dollars").
+    single_a = rf"(?P<a2>{amount}|(?<![\w$€£¥₩₹])(?i:{numerals_seq}))\s?(?P<ca2>{cur_after})"
+    range_b = (rf"(?P<between>(?i:between)\s+)?(?P<rcb>{cur_before})\s?(?P<r1>{digit_amount})\s?"
+               rf"(?P<sep>-|–|—|(?i:to)|(?i:and))\s?(?:{cur_before})?\s?(?P<r2>{digit_amount})(?:\s?(?P<rca>{cur_after}))?")
+    range_a = (rf"(?P<between2>(?i:between)\s+)?(?P<r3>{num})\s?(?P<sep2>-|–|—|(?i:to)|(?i:and))\s?(?P<r4>{digit_amount})"
+               rf"\s?(?P<rca2>{cur_after})")
+    # Ranges first: "$1 to $5 million" is one range, not "$1" and "$5 million".
+    money = re.compile(rf"(?<![\w.]){range_b}|(?<![\w.]){range_a}|{single_b}|(?<![\w.,]){single_a}")
+    singles = re.compile(rf"{single_b}|(?<![\w.,]){single_a}")
+    bare = re.compile(rf"(?<![\w.])(?P<between2>(?i:between)\s+)?(?P<r3>{num})\s?(?P<sep2>-|–|—|(?i:to)|(?i:and))\s?"
+                      rf"(?P<r4>{digit_amount})|(?<![\w.,])(?P<a1>{amount})")
+    number_words = {n.word.lower(): (n.value, n.kind) for n in rules.numbers if not n.exact_case}
+    exact_number_words = {n.word: (n.value, n.kind) for n in rules.numbers if n.exact_case}
+    cur_exact = {c.form: c.code for c in rules.currencies if c.exact_case}
+    cur_any = {c.form.lower(): c.code for c in rules.currencies if not c.exact_case}
+    unit_words = "|".join(sorted({n.word for n in rules.numbers if n.kind in ("unit", "tens")}, key=len, reverse=True))
+    duration = re.compile(rf"(?i)\b(?P<n>\d+|(?:{unit_words})(?:[\s-](?:{unit_words}))?)[\s-]+"
+                          rf"(?:(?:business|working|calendar)\s+)?(?P<unit>day|week|month|year)s?\b")
+    return _Grammar(money, singles, bare, number_words, exact_number_words, cur_exact, cur_any, duration)
+
+
+# --- numbers -----------------------------------------------------------------------------------------------------
+
+def _word_value(g: _Grammar, token: str) -> tuple[Decimal, str] | None:
+    return g.exact_number_words.get(token) or g.number_words.get(token.lower())
+
+
+def _digits(num: str, scaled: bool) -> Decimal:
+    """The value of a digit string, deciding which separator is the decimal one."""
+    num = re.sub(r"[ \u00a0\u202f]", "", num)
+    if re.fullmatch(r"\d{1,3}(?:,\d{2})+,\d{3}", num):  # Indian grouping: 2,50,000
+        return Decimal(num.replace(",", ""))
+    seps = [c for c in num if c in ",."]
+    if not seps:
+        return Decimal(num)
+    if len(set(seps)) == 2:
+        decimal_sep = num[max(num.rfind(","), num.rfind("."))]
+    elif len(seps) > 1:
+        decimal_sep = None  # 1.200.000 or 1,200,000: thousands only
+    else:
+        sep = seps[0]
+        tail = num.split(sep)[1]
+        # "4.125 billion" is a decimal; "20,000" and "1.200" without a scale word are thousands.
+        decimal_sep = None if len(tail) == 3 and not (scaled and sep == ".") else sep
+    if decimal_sep is None:
+        return Decimal(num.replace(",", "").replace(".", ""))
+    parsed = Price.fromstring(num, decimal_separator=decimal_sep).amount
+    if parsed is None:  # pragma: no cover - the regex only lets digits and separators through
+        raise ValueError(num)
+    return parsed
+
+
+def parse_amount(text: str, rules: Rules | None = None) -> Decimal | None:
+    """The value of a number with optional scale words, or ``None`` when ``text`` is not a number.
+
+    >>> parse_amount("1.2 billion"), parse_amount("20 000"), parse_amount("1.200.000")
+    (Decimal('1200000000'), Decimal('20000'), Decimal('1200000'))
+    >>> parse_amount("2,5 million"), parse_amount("1,337.76 crore"), parse_amount("half a million")
+    (Decimal('2500000'), Decimal('13377600000'), Decimal('500000'))
+    >>> parse_amount("five hundred thousand"), parse_amount("two million"), parse_amount("about")
+    (Decimal('500000'), Decimal('2000000'), None)
+    >>> parse_amount("one and a half million"), parse_amount("a quarter of a million")
+    (Decimal('1500000'), Decimal('250000'))
+    """
+    g = _grammar(rules or load_rules())
+    text = text.strip()
+    m = re.match(r"\d[\d,. \u00a0\u202f]*\d|\d", text)
+    if m:
+        rest = text[m.end():]
+        tokens = re.findall(r"[A-Za-z]+", rest)
+        scales = [_word_value(g, t) for t in tokens]
+        if any(s is None or s[1] != "scale" for s in scales):
+            return None
+        value = _digits(m.group(0), scaled=bool(scales))
+        for s in scales:
+            value *= s[0]
+        return _clean(value)
+    total, current, seen = Decimal(0), Decimal(0), False
+    tokens = re.findall(r"[A-Za-z]+", text)
+    for i, tok in enumerate(tokens):
+        if tok.lower() in ("and", "of"):
+            continue
+        wv = _word_value(g, tok)
+        if wv is None:
+            return None
+        value, kind = wv
+        seen = True
+        if kind == "article":
+            nxt = _word_value(g, tokens[i + 1]) if i + 1 < len(tokens) else None
+            # "a million" is one million; the "a" of "half a million" or "one and a half" counts nothing.
+            if nxt is not None and nxt[1] in ("scale", "hundred") and not (0 < current < 1):
+                current += value
+        elif kind in ("unit", "tens"):
+            current += value
+        elif kind == "hundred":
+            current = (current or 1) * value
+        else:
+            total += (current or 1) * value
+            current = Decimal(0)
+    return _clean(total + current) if seen else None
+
+
+def _clean(value: Decimal) -> Decimal:
+    """Exact decimal without exponent or trailing zeros: Decimal('5.2E+6') -> Decimal('5200000')."""
+    value = value.normalize()
+    return value.quantize(Decimal(1)) if value == value.to_integral_value() else value
+
+
+# --- currency ----------------------------------------------------------------------------------------------------
+
+def parse_currency(form: str | None, dollar: str = "USD", rules: Rules | None = None) -> str | None:
+    """ISO 4217 code of a currency form, ``None`` when unknown or ambiguous.
+
+    ``dollar`` is what a bare "$" means in this article (USD unless the story is about another dollar).
+
+    >>> [parse_currency(f) for f in ["€", "EUR", "euros", "£", "stg", "US$", "$", "dlrs", "A$", "kronor", "kr", "zł"]]
+    ['EUR', 'EUR', 'EUR', 'GBP', 'GBP', 'USD', 'USD', 'USD', 'AUD', 'SEK', None, 'PLN']
+    >>> parse_currency("$", dollar="CAD"), parse_currency("doubloons")
+    ('CAD', None)
+    """
+    if not form:
+        return None
+    g = _grammar(rules or load_rules())
+    form = re.sub(r"\s+", " ", form.strip())
+    if form == "$":
+        return dollar
+    if form in g.currency_exact:
+        return g.currency_exact[form]
+    return g.currency_any.get(form.lower())
+
+
+# --- money -------------------------------------------------------------------------------------------------------
+
+_PERIOD_AFTER = re.compile(r"\s*(?:(?:per|a|an|each|every)\s+(?P<p>day|week|month)\b|(?P<q>daily|weekly|monthly)\b)", re.I)
+_PERIOD_BEFORE = re.compile(r"\b(?P<p>daily|weekly|monthly)\b(?:\s+\w+){0,3}\s*$", re.I)
+
+
+def find_money(text: str, dollar: str = "USD", rules: Rules | None = None) -> list[Money]:
+    """Every money expression in ``text`` with its offsets.
+
+    >>> [(m.text, str(m.amount), m.currency) for m in find_money("fines of €20m from Italy (and £7.5m from the UK)")]
+    [('€20m', '20000000', 'EUR'), ('£7.5m', '7500000', 'GBP')]
+    >>> [(m.text, m.per_period) for m in find_money("could face €100,000 a day, on top of NOK 1,000,000")]
+    [('€100,000', 'day'), ('NOK 1,000,000', None)]
+    >>> find_money("in 2021 it raised funds") == []
+    True
+    """
+    rules = rules or load_rules()
+    g = _grammar(rules)
+    out = []
+    for m in g.money.finditer(text):
+        money = _from_match(m, text, dollar, rules)
+        if money is not None:
+            out.append(money)
+        elif m.group("r1") or m.group("r3"):  # not a range after all: read its two amounts one by one
+            out.extend(x for x in (_from_match(s, text, dollar, rules) for s in g.singles.finditer(text, m.start(), m.end()))
+                       if x is not None)
+    return out
+
+
+def _from_match(m: re.Match, text: str, dollar: str, rules: Rules) -> Money | None:
+    gd = m.groupdict()
+    start, end = m.span()
+    amount = amin = amax = None
+    if gd.get("r1") or gd.get("r3"):
+        low_text, high_text = (gd["r1"], gd["r2"]) if gd.get("r1") else (gd["r3"], gd["r4"])
+        sep = (gd.get("sep") or gd.get("sep2") or "").lower()
+        between = gd.get("between") or gd.get("between2")
+        high = parse_amount(high_text, rules)
+        high_scale = re.sub(r"^[\d,. \u00a0\u202f]+", "", high_text)
+        low_scaled = bool(re.search(r"[A-Za-z]", low_text))
+        low = parse_amount(low_text if low_scaled else f"{low_text} {high_scale}", rules)
+        # "from €183m to €20m" is a reduction, two amounts: only a rising pair is a range.
+        is_range = (sep != "and" or between) and low is not None and high is not None and low < high
+        if not is_range:
+            return None
+        amin, amax = low, high
+        form = gd.get("rcb") or gd.get("rca") or gd.get("rca2")
+    else:
+        amount_text = gd.get("a1") or gd.get("a2")
+        amount = parse_amount(amount_text, rules)
+        if amount is None or amount == 0:
+            return None
+        form = gd.get("cb") or gd.get("ca1") or gd.get("ca2")
+    if gd.get("between") or gd.get("between2"):
+        start += len(gd.get("between") or gd.get("between2"))
+    per_period = None
+    after = _PERIOD_AFTER.match(text, end)
+    if after:
+        per_period = PERIODS[(after.group("p") or after.group("q")).lower()]
+    else:
+        before = _PERIOD_BEFORE.search(text[max(0, start - 40):start])
+        if before:
+            per_period = PERIODS[before.group("p").lower()]
+    return Money(text[start:end], start, end, amount, parse_currency(form, dollar, rules), amin, amax, per_period, form)
+
+
+def parse_money(text: str, dollar: str = "USD", rules: Rules | None = None) -> Money | None:
+    """The first money expression in ``text``, or ``None``.
+
+    >>> m = parse_money("penalties of 200,000 dlrs each"); (str(m.amount), m.currency)
+    ('200000', 'USD')
+    >>> m = parse_money("SEK 58 million"); (str(m.amount), m.currency)
+    ('58000000', 'SEK')
+    >>> m = parse_money("Rs 1,337.76 crore"); (str(m.amount), m.currency)
+    ('13377600000', 'INR')
+    >>> m = parse_money("20 million"); (str(m.amount), m.currency)
+    ('20000000', None)
+    """
+    rules = rules or load_rules()
+    found = find_money(text, dollar, rules)
+    if found:
+        return found[0]
+    m = _grammar(rules).bare.search(text)  # an amount with no currency: the currency stays null
+    return _from_match(m, text, dollar, rules) if m else None
+
+
+# --- dates and durations -----------------------------------------------------------------------------------------
+
+_HAS_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_DATE_NOISE = re.compile(r"^(?:in|on|since|from|by|during|at|around|as of|early|late|mid-?|the|of)\s+", re.I)
+
+
+@lru_cache(maxsize=64)
+def _date_parser(base: date | None):
+    from dateparser.date import DateDataParser
+
+    settings = {"PREFER_DATES_FROM": "past", "RETURN_TIME_AS_PERIOD": True}
+    if base is not None:
+        settings["RELATIVE_BASE"] = datetime.combine(base, datetime.min.time())
+    return DateDataParser(languages=["en"], settings=settings)
+
+
+@lru_cache(maxsize=4096)
+def parse_date(text: str, published: date | None = None) -> DateValue | None:
+    """A point in time at its stated precision, or ``None`` (durations, vague words, unresolvable relatives).
+
+    Relative expressions ("on Tuesday", "last month", "in March") need ``published`` as the reference; without it
+    they stay ``None`` rather than borrow today's date.
+
+    >>> parse_date("In October 2022")
+    DateValue(value='2022-10', precision='month', start_date=datetime.date(2022, 10, 1))
+    >>> parse_date("2022").value, parse_date("20 October 2022").value
+    ('2022', '2022-10-20')
+    >>> parse_date("on Tuesday") is None, parse_date("on Tuesday", date(2023, 5, 25)).value
+    (True, '2023-05-23')
+    >>> parse_date("last month", date(2023, 5, 25)).value, parse_date("in March", date(2023, 5, 25)).value
+    ('2023-04', '2023-03')
+    >>> parse_date("two months") is None, parse_date("annual") is None
+    (True, True)
+    """
+    raw = text.strip()
+    cleaned = raw
+    while True:
+        nxt = _DATE_NOISE.sub("", cleaned)
+        if nxt == cleaned:
+            break
+        cleaned = nxt
+    if not cleaned or parse_duration(cleaned) and not re.search(r"\b(ago|last|next|this|earlier|later)\b", cleaned, re.I):
+        return None
+    has_year = bool(_HAS_YEAR.search(cleaned))
+    if not has_year and published is None:
+        return None
+    if re.fullmatch(r"(?:1[89]|20)\d\d", cleaned):
+        y = int(cleaned)
+        return DateValue(cleaned, "year", date(y, 1, 1))
+    data = _date_parser(published).get_date_data(cleaned)
+    if data is None or data.date_obj is None:
+        return None
+    d = data.date_obj.date()
+    if published is not None and not has_year and d > published:
+        return None  # a weekday or month read into the future of the article is not a decision date
+    period = data.period
+    if period in ("day", "time"):
+        return DateValue(d.isoformat(), "day", d)
+    if period == "month":
+        return DateValue(f"{d.year:04d}-{d.month:02d}", "month", date(d.year, d.month, 1))
+    if period == "year":
+        return DateValue(f"{d.year:04d}", "year", date(d.year, 1, 1))
+    return None  # a week is not a precision the table offers
+
+
+def parse_duration(text: str, rules: Rules | None = None) -> str | None:
+    """ISO 8601 duration of "within two months" style text, or ``None``.
+
+    >>> parse_duration("within two months"), parse_duration("90 days"), parse_duration("six-week")
+    ('P2M', 'P90D', 'P6W')
+    >>> parse_duration("by 31 March 2024") is None
+    True
+    """
+    g = _grammar(rules or load_rules())
+    m = g.duration.search(text)
+    if not m:
+        return None
+    n = m.group("n")
+    if n.isdigit():
+        value = int(n)
+    else:
+        parsed = parse_amount(n.replace("-", " "), rules)
+        if parsed is None:
+            return None
+        value = int(parsed)
+    return f"P{value}{_UNIT_CODE[m.group('unit').lower()]}"
+
+
+def add_duration(start: date, duration: str) -> date | None:
+    """``start`` plus an ISO 8601 duration of one unit, with month ends clamped.
+
+    >>> add_duration(date(2022, 10, 17), "P2M"), add_duration(date(2024, 1, 31), "P1M")
+    (datetime.date(2022, 12, 17), datetime.date(2024, 2, 29))
+    """
+    m = re.fullmatch(r"P(\d+)([DWMY])", duration)
+    if not m:
+        return None
+    n, unit = int(m.group(1)), m.group(2)
+    if unit == "D":
+        return start + timedelta(days=n)
+    if unit == "W":
+        return start + timedelta(weeks=n)
+    months = n * (12 if unit == "Y" else 1)
+    y, mo = divmod(start.month - 1 + months, 12)
+    year, month = start.year + y, mo + 1
+    import calendar
+
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+# --- EUR equivalent ----------------------------------------------------------------------------------------------
+
+@lru_cache(maxsize=1)
+def _converter():
+    from currency_converter import ECB_URL, CurrencyConverter  # noqa: F401 - ECB_URL unused: data ships offline
+
+    return CurrencyConverter(fallback_on_missing_rate=True, fallback_on_missing_rate_method="last_known",
+                             fallback_on_wrong_date=False)
+
+
+def to_eur(amount: Decimal | None, currency: str | None, on: date | None) -> Decimal | None:
+    """``amount`` in EUR at the ECB reference rate of ``on`` (the last published rate on or before it).
+
+    Offline: the rates ship with the ``currencyconverter`` package. ``None`` when there is no amount, no currency,
+    no date or no ECB rate for that currency and date.
+
+    >>> to_eur(Decimal("20000000"), "EUR", date(2022, 10, 20))
+    Decimal('20000000')
+    >>> to_eur(Decimal("1000"), "USD", date(2022, 10, 20))
+    Decimal('1019.26')
+    >>> to_eur(Decimal("1000"), "XXX", date(2022, 10, 20)) is None
+    True
+    """
+    if amount is None or currency is None or on is None:
+        return None
+    if currency == "EUR":
+        return amount
+    conv = _converter()
+    if currency not in conv.currencies:
+        return None
+    try:
+        rate = Decimal(str(conv.convert(1, currency, "EUR", date=on)))
+    except Exception:  # RateNotFoundError and friends: outside the ECB series for this currency
+        return None
+    return (amount * rate).quantize(Decimal("0.01"))

@@ -1,0 +1,104 @@
+"""Typed records passed between the stages: ingest -> extract -> validate -> write."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+# Article statuses. Everything but "ok" carries an error message saying what was wrong.
+OK = "ok"
+STATUSES = ("ok", "duplicate", "empty", "unsupported_format", "unsupported_language", "too_large", "undecodable",
+            "malformed", "unreadable")
+
+
+def stable_id(*parts: str, length: int = 16) -> str:
+    """A short hex id that depends only on ``parts``: the same input always gives the same id.
+
+    >>> stable_id("a", "b") == stable_id("a", "b") != stable_id("ab")
+    True
+    """
+    h = hashlib.sha256("\x1f".join(parts).encode("utf-8")).hexdigest()
+    return h[:length]
+
+
+@dataclass(frozen=True)
+class Article:
+    """One input article (a file, or a record inside a container), ok or rejected."""
+
+    article_id: str
+    source: str
+    status: str
+    text: str = ""
+    title: str | None = None
+    published: date | None = None
+    url: str | None = None
+    external_id: str | None = None
+    language: str | None = None
+    encoding: str | None = None
+    error: str | None = None
+
+    @property
+    def n_chars(self) -> int:
+        return len(self.text)
+
+
+@dataclass
+class Mention:
+    """A span of the article text that the extractor recognised, whether or not it became part of an action."""
+
+    article_id: str
+    kind: str  # regulator | target | money | date | order | legal_basis
+    text: str
+    char_start: int
+    char_end: int
+    normalized: str | None = None
+    role: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    action_id: str | None = None
+
+    @property
+    def mention_id(self) -> str:
+        return stable_id(self.article_id, self.kind, str(self.char_start), str(self.char_end))
+
+
+@dataclass
+class Action:
+    """One enforcement action, with the evidence sentence it was read from."""
+
+    article_id: str
+    action_type: str
+    status: str
+    evidence: str
+    char_start: int
+    char_end: int
+    regulator_id: str | None = None
+    regulator: str | None = None
+    regulator_country: str | None = None
+    target: str | None = None
+    amount: Decimal | None = None
+    currency: str | None = None
+    amount_text: str | None = None
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    per_period: str | None = None
+    amount_eur: Decimal | None = None
+    fx_date: date | None = None
+    decision_date: str | None = None
+    date_precision: str | None = None
+    order_text: str | None = None
+    deadline: str | None = None
+    deadline_date: date | None = None
+    legal_basis: list[str] = field(default_factory=list)
+    confidence: float = 0.0
+    # Offsets of the money / trigger span inside the article: they make the id stable and tell mentions apart.
+    anchor_start: int = 0
+    anchor_end: int = 0
+    mention_keys: list[tuple[str, int, int]] = field(default_factory=list)
+
+    @property
+    def action_id(self) -> str:
+        return stable_id(self.article_id, self.action_type, str(self.anchor_start), str(self.anchor_end),
+                         self.regulator_id or self.regulator_country or "", self.target or "")

@@ -1,0 +1,221 @@
+"""Load and validate the data files in ``rules/``.
+
+Strict on configuration: a malformed rule file stops the run with one :class:`RulesError` that names every bad
+line, instead of silently dropping a regulator or a cue.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from pathlib import Path
+
+RULES_DIR = Path(os.environ.get("PIPELINE_RULES_DIR", Path(__file__).resolve().parent.parent / "rules"))
+
+ACTION_TYPES = ("fine", "penalty", "order", "ban", "settlement", "warning", "reprimand")
+STATUSES = ("imposed", "threatened", "proposed", "appealed", "reduced", "annulled")
+DOMAINS = ("data_protection", "competition", "financial", "consumer", "telecom", "aviation", "environment", "general")
+JURISDICTIONS = ("national", "regional", "supranational")
+CUE_GROUPS = ("action", "periodic", "sanction", "role", "status", "negation", "reg_noun", "domain", "target_ref", "reg_ref")
+
+
+class RulesError(ValueError):
+    """A rule file is malformed; the message lists every problem found."""
+
+
+@dataclass(frozen=True)
+class Regulator:
+    id: str
+    name: str
+    acronym: str
+    aliases: tuple[str, ...]
+    country: str
+    region: str
+    jurisdiction: str
+    domain: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Currency:
+    form: str
+    code: str | None
+    position: str  # before | after | both
+    exact_case: bool
+
+
+@dataclass(frozen=True)
+class NumberWord:
+    word: str
+    value: Decimal
+    kind: str  # unit | tens | hundred | scale | article
+    exact_case: bool
+
+
+@dataclass(frozen=True)
+class Cue:
+    group: str
+    value: str
+    left: int
+    right: int
+    phrases: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Law:
+    short: str
+    aliases: tuple[str, ...]
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity: caches key on the loaded rules object
+class Rules:
+    regulators: tuple[Regulator, ...]
+    countries: dict[str, tuple[str, tuple[str, ...]]]  # code -> (name, aliases)
+    currencies: tuple[Currency, ...]
+    numbers: tuple[NumberWord, ...]
+    cues: tuple[Cue, ...]
+    laws: tuple[Law, ...]
+    regulator_by_id: dict[str, Regulator] = field(default_factory=dict)
+
+    def cues_of(self, group: str) -> tuple[Cue, ...]:
+        return tuple(c for c in self.cues if c.group == group)
+
+
+def _read_tsv(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
+    """Rows of a TSV whose leading ``#`` lines are documentation; the header must be exactly ``columns``."""
+    if not path.is_file():
+        raise RulesError(f"{path}: rule file is missing")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    body = [(n, line) for n, line in enumerate(lines, 1) if line.strip() and not line.startswith("#")]
+    if not body:
+        raise RulesError(f"{path}: no header line")
+    header_no, header = body[0]
+    if header.split("\t") != columns:
+        raise RulesError(f"{path}:{header_no}: header must be {columns}, got {header.split(chr(9))}")
+    rows, errors = [], []
+    for n, line in body[1:]:
+        cells = next(csv.reader(io.StringIO(line), delimiter="\t", quoting=csv.QUOTE_NONE))
+        if len(cells) != len(columns):
+            errors.append(f"{path}:{n}: expected {len(columns)} fields, got {len(cells)}")
+            continue
+        rows.append((n, {k: v.strip() for k, v in zip(columns, cells)}))
+    if errors:
+        raise RulesError("\n".join(errors))
+    return rows
+
+
+def _split(value: str) -> tuple[str, ...]:
+    return tuple(p.strip() for p in value.split("|") if p.strip())
+
+
+def load_regulators(path: Path, country_codes: set[str]) -> tuple[Regulator, ...]:
+    cols = ["id", "name", "acronym", "aliases", "country", "region", "jurisdiction", "domain", "source"]
+    out, errors, seen = [], [], set()
+    for n, r in _read_tsv(path, cols):
+        where = f"{path}:{n}"
+        if not re.fullmatch(r"[a-z]{2}(-[a-z0-9]+)+", r["id"]):
+            errors.append(f"{where}: bad id {r['id']!r}")
+        if r["id"] in seen:
+            errors.append(f"{where}: duplicate id {r['id']!r}")
+        seen.add(r["id"])
+        if r["country"] not in country_codes:
+            errors.append(f"{where}: unknown country {r['country']!r}")
+        if r["jurisdiction"] not in JURISDICTIONS:
+            errors.append(f"{where}: jurisdiction {r['jurisdiction']!r} not in {JURISDICTIONS}")
+        if r["domain"] not in DOMAINS:
+            errors.append(f"{where}: domain {r['domain']!r} not in {DOMAINS}")
+        if not r["name"]:
+            errors.append(f"{where}: empty name")
+        out.append(Regulator(r["id"], r["name"], r["acronym"], _split(r["aliases"]), r["country"], r["region"],
+                             r["jurisdiction"], r["domain"], r["source"]))
+    if errors:
+        raise RulesError("\n".join(errors))
+    return tuple(out)
+
+
+def load_countries(path: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
+    out, errors = {}, []
+    for n, r in _read_tsv(path, ["code", "name", "aliases"]):
+        if not re.fullmatch(r"[A-Z]{2}", r["code"]) or r["code"] in out:
+            errors.append(f"{path}:{n}: bad or duplicate code {r['code']!r}")
+        out[r["code"]] = (r["name"], _split(r["aliases"]))
+    if errors:
+        raise RulesError("\n".join(errors))
+    return out
+
+
+def load_currencies(path: Path) -> tuple[Currency, ...]:
+    out, errors = [], []
+    for n, r in _read_tsv(path, ["form", "code", "position", "case"]):
+        code = r["code"] or None
+        if code is not None and not re.fullmatch(r"[A-Z]{3}", code):
+            errors.append(f"{path}:{n}: bad ISO 4217 code {code!r}")
+        if r["position"] not in ("before", "after", "both") or r["case"] not in ("exact", "any"):
+            errors.append(f"{path}:{n}: position must be before/after/both and case exact/any")
+        out.append(Currency(r["form"], code, r["position"], r["case"] == "exact"))
+    if errors:
+        raise RulesError("\n".join(errors))
+    return tuple(out)
+
+
+def load_numbers(path: Path) -> tuple[NumberWord, ...]:
+    out, errors = [], []
+    for n, r in _read_tsv(path, ["word", "value", "kind", "case"]):
+        try:
+            value = Decimal(r["value"])
+        except InvalidOperation:
+            errors.append(f"{path}:{n}: value {r['value']!r} is not a decimal")
+            continue
+        if r["kind"] not in ("unit", "tens", "hundred", "scale", "article"):
+            errors.append(f"{path}:{n}: unknown kind {r['kind']!r}")
+        out.append(NumberWord(r["word"], value, r["kind"], r["case"] == "exact"))
+    if errors:
+        raise RulesError("\n".join(errors))
+    return tuple(out)
+
+
+def load_cues(path: Path) -> tuple[Cue, ...]:
+    out, errors = [], []
+    for n, r in _read_tsv(path, ["group", "value", "left", "right", "phrases"]):
+        if r["group"] not in CUE_GROUPS:
+            errors.append(f"{path}:{n}: unknown group {r['group']!r}")
+        if r["group"] == "action" and r["value"] not in ACTION_TYPES:
+            errors.append(f"{path}:{n}: unknown action type {r['value']!r}")
+        if r["group"] == "status" and r["value"] not in STATUSES:
+            errors.append(f"{path}:{n}: unknown status {r['value']!r}")
+        if r["group"] == "domain" and r["value"] not in DOMAINS:
+            errors.append(f"{path}:{n}: unknown domain {r['value']!r}")
+        if not (r["left"].isdigit() and r["right"].isdigit()):
+            errors.append(f"{path}:{n}: left/right must be token counts")
+            continue
+        out.append(Cue(r["group"], r["value"], int(r["left"]), int(r["right"]), _split(r["phrases"])))
+    if errors:
+        raise RulesError("\n".join(errors))
+    return tuple(out)
+
+
+def load_laws(path: Path) -> tuple[Law, ...]:
+    return tuple(Law(r["short"], _split(r["aliases"])) for _, r in _read_tsv(path, ["short", "aliases"]))
+
+
+@lru_cache(maxsize=4)
+def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
+    """Load every rule file; raises :class:`RulesError` naming each malformed line."""
+    rules_dir = Path(rules_dir)
+    countries = load_countries(rules_dir / "countries.tsv")
+    regulators = load_regulators(rules_dir / "regulators.tsv", set(countries) | {"EU"})
+    rules = Rules(
+        regulators=regulators,
+        countries=countries,
+        currencies=load_currencies(rules_dir / "currencies.tsv"),
+        numbers=load_numbers(rules_dir / "numbers.tsv"),
+        cues=load_cues(rules_dir / "cues.tsv"),
+        laws=load_laws(rules_dir / "laws.tsv"),
+        regulator_by_id={r.id: r for r in regulators},
+    )
+    return rules

@@ -1,0 +1,112 @@
+"""Records to DataFrames to Parquet, written atomically (temporary file in the same folder, then rename)."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .records import Action, Article, Mention
+
+MONEY = pa.decimal128(38, 6)  # exact: up to 10^32 with six decimals, far beyond any fine in any currency
+
+ARTICLE_COLUMNS = ["article_id", "source", "external_id", "url", "title", "published", "language", "encoding",
+                   "n_chars", "status", "error"]
+ACTION_COLUMNS = ["action_id", "article_id", "action_type", "status", "regulator_id", "regulator", "regulator_country",
+                  "target", "amount", "currency", "amount_text", "amount_min", "amount_max", "per_period", "amount_eur",
+                  "fx_date", "decision_date", "date_precision", "order_text", "deadline", "deadline_date",
+                  "legal_basis", "evidence", "char_start", "char_end", "confidence"]
+MENTION_COLUMNS = ["mention_id", "article_id", "action_id", "kind", "text", "char_start", "char_end", "normalized",
+                   "role", "amount", "currency"]
+
+ARROW_TYPES = {
+    "published": pa.date32(), "fx_date": pa.date32(), "deadline_date": pa.date32(),
+    "amount": MONEY, "amount_min": MONEY, "amount_max": MONEY, "amount_eur": MONEY,
+    "n_chars": pa.int64(), "char_start": pa.int64(), "char_end": pa.int64(), "confidence": pa.float64(),
+    "legal_basis": pa.list_(pa.string()),
+}
+
+
+def _dates(df: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
+    for c in cols:
+        if c in df:
+            df[c] = pd.to_datetime(df[c], errors="raise").astype("datetime64[ms]")
+    return df
+
+
+def _obj(df: pd.DataFrame) -> pd.DataFrame:
+    """Text columns as Python objects with None for missing, the form the schemas and pyarrow both expect."""
+    for c in df.columns:
+        if df[c].dtype == "str" or df[c].dtype == "string" or str(df[c].dtype) == "str":
+            df[c] = df[c].astype(object).where(df[c].notna(), None)
+    return df
+
+
+def articles_frame(articles: list[Article]) -> pd.DataFrame:
+    rows = [{"article_id": a.article_id, "source": a.source, "external_id": a.external_id, "url": a.url,
+             "title": a.title, "published": a.published, "language": a.language, "encoding": a.encoding,
+             "n_chars": a.n_chars, "status": a.status, "error": a.error} for a in articles]
+    df = pd.DataFrame(rows, columns=ARTICLE_COLUMNS)
+    df["n_chars"] = df["n_chars"].astype("int64")
+    return _obj(_dates(df, ["published"]))
+
+
+def actions_frame(actions: list[Action], n_chars: dict[str, int]) -> pd.DataFrame:
+    rows = []
+    for a in actions:
+        row = {c: getattr(a, c) for c in ACTION_COLUMNS if c != "action_id"}
+        row["action_id"] = a.action_id
+        row["n_chars"] = n_chars.get(a.article_id, 0)
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=ACTION_COLUMNS + ["n_chars"])
+    for c in ("char_start", "char_end", "n_chars"):
+        df[c] = df[c].astype("int64")
+    df["confidence"] = df["confidence"].astype("float64")
+    for c in ("amount", "amount_min", "amount_max", "amount_eur"):
+        df[c] = df[c].astype(object).where(df[c].notna(), None)
+    return _obj(_dates(df, ["fx_date", "deadline_date"]))
+
+
+def mentions_frame(mentions: list[Mention], n_chars: dict[str, int]) -> pd.DataFrame:
+    rows = []
+    for m in mentions:
+        row = {f.name: getattr(m, f.name) for f in dataclasses.fields(m)}
+        row["mention_id"] = m.mention_id
+        row["n_chars"] = n_chars.get(m.article_id, 0)
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=MENTION_COLUMNS + ["n_chars"])
+    for c in ("char_start", "char_end", "n_chars"):
+        df[c] = df[c].astype("int64")
+    df["amount"] = df["amount"].astype(object).where(df["amount"].notna(), None)
+    return _obj(df)
+
+
+def to_arrow(df: pd.DataFrame, columns: list[str]) -> pa.Table:
+    fields = [pa.field(c, ARROW_TYPES.get(c, pa.string())) for c in columns]
+    data = {}
+    for f in fields:
+        values = df[f.name].tolist() if f.name in df else []
+        if pa.types.is_date32(f.type):
+            values = [None if v is None or pd.isna(v) else pd.Timestamp(v).date() for v in values]
+        data[f.name] = pa.array(values, type=f.type)
+    return pa.table(data, schema=pa.schema(fields))
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """Write ``table`` to ``path`` atomically: readers see the old file or the new one, never half of one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        pq.write_table(table, tmp, compression="zstd")
+        with open(tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
