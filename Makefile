@@ -5,6 +5,7 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 OUT    ?= outputs
 CORPUS ?= corpus/articles
+EXTERNAL ?= ../shared/eval/gdpr_fines_privacyaffairs/gdpr_violations.tsv
 
 .DEFAULT_GOAL := help
 .PHONY: help run test eval clean
@@ -24,8 +25,8 @@ run: $(STAMP) ## Set up .venv and run the pipeline on corpus/ into outputs/
 test: $(STAMP) ## Set up .venv and run the tests (unit, doctest, end-to-end)
 	$(PY) -m pytest
 
-eval: $(STAMP) ## Score the pipeline against corpus/gold (fails below the floors)
-	$(PY) -m pipeline eval corpus --out $(OUT)/eval
+eval: $(STAMP) ## Score against corpus/gold (fails below the floors); also the external GDPR table when present
+	$(PY) -m pipeline eval corpus --out $(OUT)/eval $(if $(wildcard $(EXTERNAL)),--external $(EXTERNAL))
 
 clean: ## Remove outputs and caches (keeps .venv)
 	rm -rf $(OUT) .pytest_cache build *.egg-info

@@ -344,6 +344,8 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
     (True, '2023-05-23')
     >>> parse_date("last month", date(2023, 5, 25)).value, parse_date("in March", date(2023, 5, 25)).value
     ('2023-04', '2023-03')
+    >>> parse_date("on Friday", date(2020, 10, 16)).value, parse_date("earlier this month", date(2023, 5, 22)).value
+    ('2020-10-16', '2023-05')
     >>> parse_date("two months") is None, parse_date("annual") is None
     (True, True)
     """
@@ -357,6 +359,9 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
     if not cleaned or parse_duration(cleaned) and not re.search(r"\b(ago|last|next|this|earlier|later)\b", cleaned, re.I):
         return None
     has_year = bool(_HAS_YEAR.search(cleaned))
+    relative = _relative_date(cleaned, published)
+    if relative is not None:
+        return relative
     if not has_year and published is None:
         return None
     if re.fullmatch(r"(?:1[89]|20)\d\d", cleaned):
@@ -376,6 +381,36 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
     if period == "year":
         return DateValue(f"{d.year:04d}", "year", date(d.year, 1, 1))
     return None  # a week is not a precision the table offers
+
+
+_WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_THIS = re.compile(r"^(?:(?:earlier|later|early|late)\s+)?(this|last|next)\s+(month|year)$", re.I)
+
+
+def _relative_date(text: str, published: date | None) -> DateValue | None:
+    """Weekdays and "this/last month/year", which news uses relative to the publication day.
+
+    A weekday is the most recent one on or before publication ("on Friday" in a Friday paper is that day).
+    """
+    if published is None:
+        return None
+    t = text.strip().lower().rstrip(".")
+    if t in _WEEKDAYS:
+        d = published - timedelta(days=(published.weekday() - _WEEKDAYS.index(t)) % 7)
+        return DateValue(d.isoformat(), "day", d)
+    m = _THIS.match(t)
+    if m:
+        which, unit = m.group(1).lower(), m.group(2).lower()
+        if which == "next":
+            return None
+        if unit == "year":
+            y = published.year - (which == "last")
+            return DateValue(f"{y:04d}", "year", date(y, 1, 1))
+        y, mo = published.year, published.month - (which == "last")
+        if mo == 0:
+            y, mo = y - 1, 12
+        return DateValue(f"{y:04d}-{mo:02d}", "month", date(y, mo, 1))
+    return None
 
 
 def parse_duration(text: str, rules: Rules | None = None) -> str | None:

@@ -21,7 +21,7 @@ ACTION_TYPES = ("fine", "penalty", "order", "ban", "settlement", "warning", "rep
 STATUSES = ("imposed", "threatened", "proposed", "appealed", "reduced", "annulled")
 DOMAINS = ("data_protection", "competition", "financial", "consumer", "telecom", "aviation", "environment", "general")
 JURISDICTIONS = ("national", "regional", "supranational")
-CUE_GROUPS = ("action", "periodic", "sanction", "role", "status", "negation", "reg_noun", "domain", "target_ref", "reg_ref")
+CUE_GROUPS = ("action", "periodic", "sanction", "role", "status", "negation", "reg_noun", "domain", "target_ref", "reg_ref", "non_target")
 
 
 class RulesError(ValueError):
