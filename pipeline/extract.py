@@ -35,6 +35,7 @@ _DEADLINE_INTRO = re.compile(r"\b(?:by|no later than|before|until)\s+$", re.I)
 _CLAUSE_END = re.compile(r"[;.]|,\s*(?:or|and|but|which|while|after|as)\b|\bor (?:face|risk)\b|\bor else\b", re.I)
 _ARTICLE_NO = re.compile(r"\bArt(?:icle)?s?\.?\s*(\d+[a-z]?(?:\s*\(\s*\w{1,3}\s*\))*)", re.I)
 _YEAR = re.compile(r"(?<![\d.,$€£])\b(19[89]\d|20[0-4]\d)\b(?![\d,.]\d)")
+_CONDITIONAL = {"if", "unless", "failing", "delay", "should"}
 _ANNOUNCED = {"published", "public", "announced", "released", "disclosed", "unveiled"}
 _NOT_TARGETS = {"gdpr", "eu", "european union", "api", "the eu", "the european union"}
 
@@ -560,6 +561,9 @@ class _Context:
             a.amount_min, a.amount_max, a.per_period = mm.amount_min, mm.amount_max, mm.per_period
             mentions.append(("money", mm.start, mm.end))
         a.status = self._status(a0, a1, si)
+        if money is not None and money.money.per_period and a.status == "imposed" and \
+                any(w in _CONDITIONAL for w in self.words(self.sents[si].start, self.sents[si].end)):
+            a.status = "threatened"  # "€100,000 for each day of delay if it fails to comply" has not been imposed
         dv = self._date_for(a0, a1, si)
         if dv is not None:
             (ds, de, dspan, val) = dv
@@ -621,7 +625,8 @@ class _Context:
         """ "Amazon said it would appeal" after the fine: the earlier actions of that target are appealed."""
         if sent_cands:
             return
-        cues = [c for c in self.cues_in("status", si) if c.id_ in ("appealed", "annulled")]
+        # Only an appeal carries over: "struck down" in a later sentence is too often about something else.
+        cues = [c for c in self.cues_in("status", si) if c.id_ == "appealed"]
         if not cues or self._negated(cues[0]):
             return
         tgts = {t.key for t in self.in_sent(self.targets, si)}
