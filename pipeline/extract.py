@@ -96,6 +96,7 @@ class Extractor:
         for reg in rules.regulators:
             if reg.jurisdiction in ("national", "supranational"):
                 self.regs_by_country_domain.setdefault((reg.country, reg.domain), []).append(reg.id)
+        self.role_windows = {c.value: c for c in rules.cues_of("role")}
         self.country_names = {a.casefold() for name, aliases in rules.countries.values() for a in (name, *aliases)}
 
     # -- entry point -------------------------------------------------------------------------------------------
@@ -310,7 +311,7 @@ class _Context:
                     return "conversion"
         best_role, best_d = None, None
         for cue in self.cues_in("role", si):
-            window = {c.value: c for c in self.rules.cues_of("role")}[cue.id_]
+            window = self.ex.role_windows[cue.id_]
             if cue.end <= m.start and m.start - cue.end <= window.left:
                 d = m.start - cue.end
             elif cue.start >= m.end and cue.start - m.end <= window.right:
