@@ -130,6 +130,7 @@ class _Context:
         self.regs = self._regulators(spans)
         self.domain = self._story_domain()
         self._resolve_descriptions()
+        self._run_blocked: set[int] | None = None  # built on first use by _capitalised_run
         self.targets = self._targets()
         self.main_target = self._main_target()
         self.moneys = self._moneys()
@@ -248,9 +249,9 @@ class _Context:
 
     # -- targets -----------------------------------------------------------------------------------------------
     def _targets(self) -> list[TargetRef]:
-        blocked = {i for r in self.regs for i in range(r.start, r.end)}
-        blocked |= {i for c in self.countries for i in range(c.start, c.end)}
-        blocked |= {i for sp in self.laws for i in range(sp.start, sp.end)}
+        # Tokens of regulators and countries are never part of a target's name; computed once per Doc.
+        self.named_toks = {i for sp in (*self.regs, *self.countries) for i in range(sp.start, sp.end)}
+        blocked = self.named_toks | {i for sp in self.laws for i in range(sp.start, sp.end)}
         out = []
         for ent in self.doc.ents:
             if ent.label_ not in ("ORG", "PERSON"):
@@ -505,8 +506,9 @@ class _Context:
 
     def _capitalised_run(self, start: int, end: int) -> str | None:
         """A name the model missed, right before the amount: "fined Google €150m and Facebook €60m"."""
-        blocked = {i for r in self.regs for i in range(r.start, r.end)} | {i for c in self.countries for i in range(c.start, c.end)}
-        blocked |= {i for g in self.cues.values() for sp in g for i in range(sp.start, sp.end)}
+        if self._run_blocked is None:
+            self._run_blocked = self.named_toks | {i for g in self.cues.values() for sp in g for i in range(sp.start, sp.end)}
+        blocked = self._run_blocked
         i, toks = end - 1, []
         while i >= start and (self.doc[i].text[:1].isupper() or self.doc[i].text in ("&", "-")) and i not in blocked \
                 and not self.doc[i].is_sent_start and self.doc[i].text.lower() not in self.non_target:
