@@ -12,6 +12,7 @@ cue phrases and money (see :mod:`pipeline.nlp`). This module holds the logic tha
 
 from __future__ import annotations
 
+import calendar
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -22,22 +23,15 @@ from spacy.tokens import Doc, Span
 
 from .normalise import DateValue, Money, add_duration, parse_date, parse_duration, to_eur
 from .records import Action, Article, Mention
-from .rules import Rules
+from .rules import LEXICONS, Rules
 
 MONETARY = ("fine", "penalty", "settlement")
 STATUS_RANK = {"threatened": 0, "proposed": 1, "imposed": 2, "reduced": 3, "appealed": 4, "annulled": 5}
-_INTRO_TRAILING_REG = {"from", "by"}
-_INTRO_TRAILING_TARGET = {"on", "against", "upon"}
-_COORD = {"and", ",", "or", "&"}
-_CONVERSION_GAP = {"(", "then", "at", "time", "about", "around", "roughly", "approximately", "some", "or", ",", "approx", "approx.", "nearly",
-                   "almost", "equivalent", "to", "the", "of", "-", "–", "—", "worth", "c.", "ca."}
 _DEADLINE_INTRO = re.compile(r"\b(?:by|no later than|before|until)\s+$", re.I)
 _CLAUSE_END = re.compile(r"[;.]|,\s*(?:or|and|but|which|while|after|as)\b|\bor (?:face|risk)\b|\bor else\b", re.I)
 _ARTICLE_NO = re.compile(r"\bArt(?:icle)?s?\.?\s*(\d+[a-z]?(?:\s*\(\s*\w{1,3}\s*\))*)", re.I)
 _YEAR = re.compile(r"(?<![\d.,$€£])\b(19[89]\d|20[0-4]\d)\b(?![\d,.]\d)")
-_CONDITIONAL = {"if", "unless", "failing", "delay", "should"}
-_ANNOUNCED = {"published", "public", "announced", "released", "disclosed", "unveiled"}
-_NOT_TARGETS = {"gdpr", "eu", "european union", "api", "the eu", "the european union"}
+_CALENDAR = {*calendar.day_name, *calendar.month_name, *calendar.day_abbr, *calendar.month_abbr} - {""}
 
 
 @dataclass
@@ -97,6 +91,7 @@ class Extractor:
             if reg.jurisdiction in ("national", "supranational"):
                 self.regs_by_country_domain.setdefault((reg.country, reg.domain), []).append(reg.id)
         self.role_windows = {c.value: c for c in rules.cues_of("role")}
+        self.lex = {name: rules.lexicon(name) for name in LEXICONS}
         self.country_names = {a.casefold() for name, aliases in rules.countries.values() for a in (name, *aliases)}
 
     # -- entry point -------------------------------------------------------------------------------------------
@@ -117,6 +112,7 @@ class _Context:
 
     def __init__(self, ex: Extractor, doc: Doc, article: Article):
         self.ex, self.rules, self.doc, self.article = ex, ex.rules, doc, article
+        self.lex = ex.lex
         self.sents = list(doc.sents)
         self.sent_starts = [s.start for s in self.sents]
         spans = list(doc.spans.get("rules", []))
@@ -132,8 +128,8 @@ class _Context:
         self._resolve_descriptions()
         self._run_blocked: set[int] | None = None  # built on first use by _capitalised_run
         self.targets = self._targets()
-        self.main_target = self._main_target()
         self.moneys = self._moneys()
+        self.main_target = self._main_target()
         self.dates = self._dates()
 
     # -- helpers -----------------------------------------------------------------------------------------------
@@ -210,8 +206,8 @@ class _Context:
         """A country named as the one that acted: "fines from Italy", "fined by France", "Italy fined"."""
         before = self.words(c.start - 2, c.start)
         after = self.words(c.end, c.end + 3)
-        if before and (before[-1] in _INTRO_TRAILING_REG or before[-2:] in (["from", "the"], ["by", "the"])):
-            if c.end >= len(self.doc) or not self.doc[c.end].text[:1].isupper() or after[0] in _COORD:
+        if before and (before[-1] in self.lex["by_regulator"] or before[-2:] in (["from", "the"], ["by", "the"])):
+            if c.end >= len(self.doc) or not self.doc[c.end].text[:1].isupper() or after[0] in self.lex["coordination"]:
                 return True  # "from Italy", not "by American intelligence agencies" (an adjective)
         if after and after[0] in ("'s", "’s") and any(w in ("fine", "fines", "penalty", "regulator", "watchdog") for w in after[1:]):
             return True
@@ -220,7 +216,7 @@ class _Context:
             return True
         # the second of a coordinated pair: "from Italy and Greece"
         prev = next((p for p in reversed(countries) if p.end <= c.start), None)
-        if prev is not None and 0 < c.start - prev.end <= 2 and all(w in _COORD for w in self.words(prev.end, c.start)):
+        if prev is not None and 0 < c.start - prev.end <= 2 and all(w in self.lex["coordination"] for w in self.words(prev.end, c.start)):
             return self._country_acts(prev, countries)
         return False
 
@@ -251,7 +247,9 @@ class _Context:
     def _targets(self) -> list[TargetRef]:
         # Tokens of regulators and countries are never part of a target's name; computed once per Doc.
         self.named_toks = {i for sp in (*self.regs, *self.countries) for i in range(sp.start, sp.end)}
-        blocked = self.named_toks | {i for sp in self.laws for i in range(sp.start, sp.end)}
+        # A country inside a longer name is part of the company ("British Airways", "Deutsche Bank AG" is fine
+        # too); only regulators and laws make an entity something other than a target.
+        blocked = {i for sp in (*self.regs, *self.laws) for i in range(sp.start, sp.end)}
         out = []
         for ent in self.doc.ents:
             if ent.label_ not in ("ORG", "PERSON"):
@@ -260,6 +258,9 @@ class _Context:
             # NER sometimes runs the end of a line into the next paragraph: keep the part after the last break.
             cut = max((k for k, t in enumerate(ent) if "\n" in t.text or "\n" in t.whitespace_), default=None)
             span = ent if cut is None else self.doc[ent.start + cut + 1:ent.end]
+            money_in = [m.start for m in self.doc.spans.get("money", []) if span.start <= m.start < span.end]
+            if money_in:  # "Klarna SEK 7.5 million" tagged as one ORG: the name ends where the amount begins
+                span = self.doc[span.start:min(money_in)]
             while len(span) and span[0].lower_ in ("the", "a", "an"):
                 span = span[1:]
             while len(span) and span[-1].text in ("'s", "’s", "'", "’"):
@@ -267,18 +268,70 @@ class _Context:
             if not len(span) or not toks or any(i in blocked for i in range(span.start, span.end)):
                 continue
             text = span.text.strip()
-            if text.casefold() in _NOT_TARGETS or text.casefold() in self.ex.country_names or len(text) < 2:
+            if text.casefold() in self.lex["not_target"] or text.casefold() in self.ex.country_names or len(text) < 2:
                 continue
             if span[-1].lower_ in self.non_target:
                 continue  # courts and governments decide, they are not sanctioned
             out.append(TargetRef(span.start, span.end, text, span.start_char, span.end_char, _target_key(text), ent.label_))
-        return out
+        return sorted(out + self._recurring_names(blocked, out), key=lambda t: t.start)
+
+    def _recurring_names(self, blocked: set[int], found: list[TargetRef]) -> list[TargetRef]:
+        """Names the model missed but the story repeats: "Facebook" untagged in every sentence it opens.
+
+        A run of capitalised words outside every entity and rule span counts when it also stands inside a
+        sentence at least once (a capital there is a name, not the start of a sentence) and occurs twice or more.
+        """
+        skip = set(blocked) | self.named_toks | {i for t in found for i in range(t.start, t.end)}
+        skip |= {i for e in self.doc.ents if e.label_ not in ("ORG", "PERSON") for i in range(e.start, e.end)}
+        skip |= {i for g in self.cues.values() for sp in g for i in range(sp.start, sp.end)}
+        skip |= {i for sp in self.doc.spans.get("money", []) for i in range(sp.start, sp.end)}
+        runs: list[Span] = []
+        i, n = 0, len(self.doc)
+        while i < n:
+            t = self.doc[i]
+            if i in skip or not t.text[:1].isupper() or not any(c.isalpha() for c in t.text) or t.is_stop:
+                i += 1
+                continue
+            j = i + 1
+            while j < n and j not in skip and (self.doc[j].text[:1].isupper() or self.doc[j].text in ("&",)) \
+                    and not self.doc[j].is_sent_start and "\n" not in self.doc[j - 1].whitespace_:
+                j += 1
+            runs.append(self.doc[i:j])
+            i = j
+        by_text: dict[str, list[Span]] = {}
+        for r in runs:
+            if r[-1].lower_ not in self.non_target and r.text.casefold() not in self.ex.country_names \
+                    and r.text not in _CALENDAR:
+                by_text.setdefault(r.text, []).append(r)
+        out = []
+        for text, spans in by_text.items():
+            if len(spans) >= 2 and any(not sp[0].is_sent_start for sp in spans):
+                out.extend(TargetRef(sp.start, sp.end, text, sp.start_char, sp.end_char, _target_key(text), "NAME")
+                           for sp in spans)
+        return sorted(out, key=lambda t: t.start)
 
     def _main_target(self) -> str | None:
-        """The organisation the story is about: most mentioned, the title counting double."""
+        """The organisation the story is about: the one its headline says was sanctioned, else the most mentioned
+        (the title counting double, people half)."""
+        self.main_target = None
+        title = (self.article.title or "").strip()
+        if title and self.doc.text.lstrip().startswith(title):
+            end = self.doc.text.index(title) + len(title)
+            for si, sent in enumerate(self.sents):
+                if sent.start_char >= end:
+                    break
+                sent_moneys = [m for m in self.moneys if sent.start <= m.start < sent.end]
+                anchors = [(m.start, m.end) for m in sent_moneys if m.role == "sanction"]
+                anchors += [(c.start, c.end) for c in self.cues_in("action", si) if not self._negated(c)]
+                for a0, a1 in sorted(anchors):
+                    name, explicit = self._attach_targets(a0, a1, si, sent_moneys)[0]
+                    if explicit and name:
+                        return name
         if not self.targets:
             return None
-        counts = Counter(t.key for t in self.targets)
+        counts: Counter = Counter()
+        for t in self.targets:  # the company over the people quoted about it
+            counts[t.key] += 0.5 if t.label == "PERSON" else 1
         title = (self.article.title or "").casefold()
         for key in list(counts):
             if key and key in title:
@@ -306,7 +359,7 @@ class _Context:
         if i > 0:
             prev = moneys[i - 1]
             between = self.words(prev.end, m.start)
-            if self.sent_of(prev.start) == si and len(between) <= 4 and all(w in _CONVERSION_GAP for w in between):
+            if self.sent_of(prev.start) == si and len(between) <= 4 and all(w in self.lex["conversion_gap"] for w in between):
                 if prev.money.currency != m.money.currency or "(" in between:
                     m.anchor_of = i - 1
                     return "conversion"
@@ -375,10 +428,17 @@ class _Context:
         out: list[Candidate] = []
         sent_moneys = [m for m in self.moneys if sent.start <= m.start < sent.end]
         sanctions = [m for m in sent_moneys if m.role == "sanction"]
+        ordered: list[tuple[Span, str]] = []  # (order cue, explicit target), filled below
         for m in sanctions:
             atype = self._money_type(m, si)
             regs = self._attach_regs(m.start, m.end, si, sent_moneys, last_reg)
             targets = self._attach_targets(m.start, m.end, si, sent_moneys)
+            if not targets[0][1]:
+                # "ordered both Google and Facebook to ..., on pain of €100,000 a day": the penalty backs the order
+                order_cues = [c for c in self.cues_in("action", si) if c.id_ == "order" and c.end <= m.start]
+                if order_cues:
+                    named = self._order_targets(order_cues[-1], si)
+                    targets = named or targets
             for reg, reg_explicit in regs:
                 for target, target_explicit in targets:
                     out.append(self._candidate(si, m.start, m.end, atype, reg, reg_explicit, target, target_explicit,
@@ -394,12 +454,13 @@ class _Context:
                     continue
                 text, deadline, deadline_date = order
                 regs = self._attach_regs(cue.start, cue.end, si, sent_moneys, last_reg)
-                targets = self._attach_targets(cue.start, cue.end, si, sent_moneys)
                 reg, rx = regs[0]
-                tgt, tx = targets[0]
-                c = self._candidate(si, cue.start, cue.end, "order", reg, rx, tgt, tx)
-                c.action.order_text, c.action.deadline, c.action.deadline_date = text, deadline, deadline_date
-                out.append(c)
+                targets = self._order_targets(cue, si) or self._attach_targets(cue.start, cue.end, si, sent_moneys)[:1]
+                for tgt, tx in targets:
+                    c = self._candidate(si, cue.start, cue.end, "order", reg, rx, tgt, tx)
+                    c.action.order_text, c.action.deadline, c.action.deadline_date = text, deadline, deadline_date
+                    out.append(c)
+                    ordered.extend([(cue, tgt)] if tx else [])
             elif kind in ("ban", "warning", "reprimand") or (kind == "fine" and cue.text.lower() == "fined" and not sanctions):
                 regs = self._attach_regs(cue.start, cue.end, si, sent_moneys, None)
                 reg, rx = regs[0]
@@ -411,6 +472,23 @@ class _Context:
                     continue
                 out.append(self._candidate(si, cue.start, cue.end, kind, reg, rx, tgt, tx))
         return out
+
+    def _order_targets(self, cue: Span, si: int) -> list[tuple[str | None, bool]]:
+        """Who was ordered, named between the verb and its "to": "ordered both Google and Facebook to"."""
+        sent = self.sents[si]
+        stop = next((t.i for t in self.doc[cue.end:min(sent.end, cue.end + 10)] if t.lower_ == "to"), None)
+        if stop is None or stop == cue.end:
+            return []
+        named = [t for t in self.targets if cue.end <= t.start and t.end <= stop]
+        if named:
+            return [(self.best_name(t.key), True) for t in named]
+        run = self._capitalised_run(cue.end, stop)
+        if run is not None:
+            return [(run, True)]
+        if any(w in ("it", "them") for w in self.words(cue.end, stop)) or \
+                any(cue.end <= c.start < stop for c in self.cues_in("target_ref", si)):
+            return [(self.main_target, False)]
+        return []
 
     def _negated(self, cue: Span) -> bool:
         window = self.doc[max(self.sents[self.sent_of(cue.start)].start, cue.start - 5):cue.start]
@@ -438,9 +516,9 @@ class _Context:
         group: list[RegRef] = []
         for r in trailing:
             intro = self.words(r.start - 2, r.start)
-            if not group and any(w in _INTRO_TRAILING_REG for w in intro):
+            if not group and any(w in self.lex["by_regulator"] for w in intro):
                 group.append(r)
-            elif group and all(w in _COORD or w in ("(", "the") for w in self.words(group[-1].end, r.start)):
+            elif group and all(w in self.lex["coordination"] or w in ("(", "the") for w in self.words(group[-1].end, r.start)):
                 group.append(r)
             elif group:
                 break
@@ -451,7 +529,7 @@ class _Context:
             last = leading[-1]
             group = [last]
             for r in reversed(leading[:-1]):
-                if all(w in _COORD for w in self.words(r.end, group[0].start)):
+                if all(w in self.lex["coordination"] for w in self.words(r.end, group[0].start)):
                     group.insert(0, r)
                 else:
                     break
@@ -460,7 +538,11 @@ class _Context:
             return [(r, True) for r in group]
         if regs:
             return [(min(regs, key=lambda r: self.gap(a0, a1, r.start, r.end)), True)]
+        # "transfers to the US", "people in France": a country named as a place does not compete with last_reg.
         countries = {c.id_ for c in self.in_sent(self.countries, si)}
+        actors = {c.id_ for c in self.in_sent(self.countries, si)
+                  if not (c.start > sent.start and (self.doc[c.start - 1].lower_ in self.lex["place"] or
+                          self.doc[c.start - 1].lower_ == "the" and self.doc[c.start - 2].lower_ in self.lex["place"]))}
         anaphor = any(r.kind == "anaphor" for r in self.regs if sent.start <= r.start < sent.end)
         monetary = any(m.start == a0 for m in sent_moneys)
         if len(countries) == 1 and not anaphor and monetary:
@@ -468,12 +550,12 @@ class _Context:
             if last_reg is not None and last_reg.country == code:
                 return [(last_reg, False)]
             return [(RegRef(a0, a1, "", 0, 0, None, code, "country-fallback"), False)]
-        if last_reg is not None and not countries:
+        if last_reg is not None and (not actors or actors == {last_reg.country}):
             return [(last_reg, False)]
         return [(None, False)]
 
     def _each(self, a1: int) -> bool:
-        return any(w in ("each", "apiece", "respectively") for w in self.words(a1, a1 + 3))
+        return any(w in self.lex["each"] for w in self.words(a1, a1 + 3))
 
     def _attach_targets(self, a0: int, a1: int, si: int,
                         sent_moneys: list[MoneyRef]) -> list[tuple[str | None, bool]]:
@@ -482,7 +564,7 @@ class _Context:
         prev_end = max((m.end for m in sent_moneys if m.end <= a0), default=sent.start)
         next_start = min((m.start for m in sent_moneys if m.start >= a1), default=sent.end)
         trailing = [t for t in tgts if a1 <= t.start < next_start and
-                    any(w in _INTRO_TRAILING_TARGET for w in self.words(t.start - 2, t.start))]
+                    any(w in self.lex["on_target"] for w in self.words(t.start - 2, t.start))]
         if trailing:
             return [(self.best_name(trailing[0].key), True)]
         leading = [t for t in tgts if prev_end <= t.start and t.end <= a0]
@@ -493,9 +575,13 @@ class _Context:
         if any(t.label == "ORG" for t in leading):
             leading = [t for t in leading if t.label == "ORG"]  # the company, not its chief executive
         if leading:
+            last = leading[-1]
+            owner = [t for t in leading[:-1] if t.end + 1 == last.start and self.doc[t.end].text in ("'s", "’s")]
+            if owner:  # "Google's Android fine": the owner is the party, not its product
+                leading = leading[:-1]
             group = [leading[-1]]
             for t in reversed(leading[:-1]):
-                if all(w in _COORD for w in self.words(t.end, group[0].start)) and t.end < group[0].start:
+                if all(w in self.lex["coordination"] for w in self.words(t.end, group[0].start)) and t.end < group[0].start:
                     group.insert(0, t)
                 else:
                     break
@@ -507,15 +593,15 @@ class _Context:
     def _capitalised_run(self, start: int, end: int) -> str | None:
         """A name the model missed, right before the amount: "fined Google €150m and Facebook €60m"."""
         if self._run_blocked is None:
-            self._run_blocked = self.named_toks | {i for g in self.cues.values() for sp in g for i in range(sp.start, sp.end)}
+            self._run_blocked = self.named_toks | {i for g in self.cues.values() for sp in g for i in range(sp.start, sp.end)} \
+                | {i for sp in self.doc.spans.get("money", []) for i in range(sp.start, sp.end)}
         blocked = self._run_blocked
         i, toks = end - 1, []
         while i >= start and (self.doc[i].text[:1].isupper() or self.doc[i].text in ("&", "-")) and i not in blocked \
                 and not self.doc[i].is_sent_start and self.doc[i].text.lower() not in self.non_target:
             toks.insert(0, self.doc[i])
             i -= 1
-        if not toks or not any(c.isalpha() for c in toks[0].text) or i >= start and self.doc[i].lower_ not in (
-                "fined", "and", ",", "on", "against", "penalised", "sanctioned", "ordered", "told", "fines"):
+        if not toks or not any(c.isalpha() for c in toks[0].text) or i >= start and self.doc[i].lower_ not in self.lex["name_intro"]:
             return None
         return self.doc[toks[0].i:toks[-1].i + 1].text
 
@@ -565,7 +651,7 @@ class _Context:
             mentions.append(("money", mm.start, mm.end))
         a.status = self._status(a0, a1, si)
         if money is not None and money.money.per_period and a.status == "imposed" and \
-                any(w in _CONDITIONAL for w in self.words(self.sents[si].start, self.sents[si].end)):
+                any(w in self.lex["conditional"] for w in self.words(self.sents[si].start, self.sents[si].end)):
             a.status = "threatened"  # "€100,000 for each day of delay if it fails to comply" has not been imposed
         dv = self._date_for(a0, a1, si)
         if dv is not None:
@@ -602,7 +688,7 @@ class _Context:
                 best, best_d = cue.id_, d
         # "cut the fine to €4.125bn": a reduction verb before "to" + amount
         words = self.words(max(sent.start, a0 - 8), a0)
-        if "to" in words[-2:] and any(w in ("cut", "reduced", "lowered", "slashed", "trimmed", "reduce") for w in words):
+        if "to" in words[-2:] and any(w in self.lex["reduce_verb"] for w in words):
             return "reduced"
         return best
 
@@ -612,7 +698,7 @@ class _Context:
         if not found:
             return None
         # "In decisions dated 31 December and made public on Thursday": the decision date, not the announcement.
-        decided = [d for d in found if not any(w in _ANNOUNCED for w in self.words(d[0] - 3, d[0]))]
+        decided = [d for d in found if not any(w in self.lex["announced"] for w in self.words(d[0] - 3, d[0]))]
         return min(decided or found, key=lambda d: self.gap(a0, a1, d[0], d[1]))
 
     def _legal_basis(self, si: int) -> list[str]:

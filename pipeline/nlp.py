@@ -100,6 +100,8 @@ def rule_patterns(nlp: Language, rules: Rules) -> list[dict]:
         for alias in law.aliases:
             patterns.append({"label": "LAW", "id": law.short, "pattern": _token_pattern(nlp, alias, _exact(alias))})
     for cue in rules.cues:
+        if cue.group == "lexicon":  # consulted by the extractor's logic, not matched as spans
+            continue
         for phrase in cue.phrases:
             patterns.append({"label": f"CUE_{cue.group}", "id": cue.value,
                              "pattern": _token_pattern(nlp, phrase, False)})

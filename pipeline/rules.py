@@ -6,6 +6,8 @@ line, instead of silently dropping a regulator or a cue.
 
 from __future__ import annotations
 
+from collections import Counter
+
 import csv
 import io
 import os
@@ -21,7 +23,11 @@ ACTION_TYPES = ("fine", "penalty", "order", "ban", "settlement", "warning", "rep
 STATUSES = ("imposed", "threatened", "proposed", "appealed", "reduced", "annulled")
 DOMAINS = ("data_protection", "competition", "financial", "consumer", "telecom", "aviation", "environment", "general")
 JURISDICTIONS = ("national", "regional", "supranational")
-CUE_GROUPS = ("action", "periodic", "sanction", "role", "status", "negation", "reg_noun", "domain", "target_ref", "reg_ref", "non_target")
+CUE_GROUPS = ("action", "periodic", "sanction", "role", "status", "negation", "reg_noun", "domain", "target_ref", "reg_ref",
+              "non_target", "lexicon")
+# Word lists the extractor's logic consults token by token (not matched as spans); each must be present once.
+LEXICONS = ("by_regulator", "on_target", "coordination", "each", "conversion_gap", "conditional", "announced",
+            "not_target", "name_intro", "reduce_verb", "place")
 
 
 class RulesError(ValueError):
@@ -84,6 +90,10 @@ class Rules:
 
     def cues_of(self, group: str) -> tuple[Cue, ...]:
         return tuple(c for c in self.cues if c.group == group)
+
+    def lexicon(self, name: str) -> frozenset[str]:
+        """The lower-cased words of one ``lexicon`` row of cues.tsv (its presence is checked at load time)."""
+        return frozenset(p.lower() for c in self.cues if c.group == "lexicon" and c.value == name for p in c.phrases)
 
 
 def _read_tsv(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]]:
@@ -190,10 +200,16 @@ def load_cues(path: Path) -> tuple[Cue, ...]:
             errors.append(f"{path}:{n}: unknown status {r['value']!r}")
         if r["group"] == "domain" and r["value"] not in DOMAINS:
             errors.append(f"{path}:{n}: unknown domain {r['value']!r}")
+        if r["group"] == "lexicon" and r["value"] not in LEXICONS:
+            errors.append(f"{path}:{n}: unknown lexicon {r['value']!r} (known: {', '.join(LEXICONS)})")
         if not (r["left"].isdigit() and r["right"].isdigit()):
             errors.append(f"{path}:{n}: left/right must be token counts")
             continue
         out.append(Cue(r["group"], r["value"], int(r["left"]), int(r["right"]), _split(r["phrases"])))
+    lexicons = Counter(c.value for c in out if c.group == "lexicon")
+    for name in LEXICONS:
+        if lexicons[name] != 1:
+            errors.append(f"{path}: lexicon {name!r} must appear exactly once (found {lexicons[name]})")
     if errors:
         raise RulesError("\n".join(errors))
     return tuple(out)

@@ -52,6 +52,8 @@ def test_patterns_compile_into_spacy():
     ("currencies.tsv", "doubloon\tdbl\tbefore\tany", "ISO 4217"),
     ("numbers.tsv", "gazillion\tlots\tscale\tany", "not a decimal"),
     ("countries.tsv", "XX\tNowhere", "expected 3 fields"),
+    ("cues.tsv", "lexicon\tmisc\t0\t0\tfoo", "unknown lexicon"),
+    ("cues.tsv", "lexicon\teach\t0\t0\tboth", "exactly once"),
 ])
 def test_bad_rule_file_stops_with_clear_error(tmp_path, file, bad_line, message):
     for p in RULES_DIR.glob("*.tsv"):
