@@ -30,6 +30,7 @@ STATUS_RANK = {"threatened": 0, "proposed": 1, "imposed": 2, "reduced": 3, "appe
 _DEADLINE_INTRO = re.compile(r"\b(?:by|no later than|before|until)\s+$", re.I)
 _CLAUSE_END = re.compile(r"[;.]|,\s*(?:or|and|but|which|while|after|as)\b|\bor (?:face|risk)\b|\bor else\b", re.I)
 _ARTICLE_NO = re.compile(r"\bArt(?:icle)?s?\.?\s*(\d+[a-z]?(?:\s*\(\s*\w{1,3}\s*\))*)", re.I)
+_SAME_DAY = re.compile(r"^(?:on\s+)?(?:the\s+same|that)\s+day$", re.I)
 _YEAR = re.compile(r"(?<![\d.,$€£])\b(19[89]\d|20[0-4]\d)\b(?![\d,.]\d)")
 _CALENDAR = {*calendar.day_name, *calendar.month_name, *calendar.day_abbr, *calendar.month_abbr} - {""}
 
@@ -310,13 +311,19 @@ class _Context:
                            for sp in spans)
         return sorted(out, key=lambda t: t.start)
 
+    def _title_end(self) -> int:
+        """Character offset where the headline ends (0 when the text does not start with it)."""
+        title = (self.article.title or "").strip()
+        if title and self.doc.text.lstrip().startswith(title):
+            return self.doc.text.index(title) + len(title)
+        return 0
+
     def _main_target(self) -> str | None:
         """The organisation the story is about: the one its headline says was sanctioned, else the most mentioned
         (the title counting double, people half)."""
         self.main_target = None
-        title = (self.article.title or "").strip()
-        if title and self.doc.text.lstrip().startswith(title):
-            end = self.doc.text.index(title) + len(title)
+        end = self._title_end()
+        if end:
             for si, sent in enumerate(self.sents):
                 if sent.start_char >= end:
                     break
@@ -398,14 +405,39 @@ class _Context:
             if sp is not None and not covered & set(range(sp.start, sp.end)) and not money_toks & set(range(sp.start, sp.end)):
                 spans.append(sp)
         out = []
-        for sp in spans:
+        last_day: DateValue | None = None
+        for k, sp in enumerate(spans):
+            # The model sometimes leaves the day out of "the same 17 October decision": take it back.
+            if sp.start > 0 and self.doc[sp.start - 1].like_num and self.doc[sp.start - 1].text.isdigit() \
+                    and 1 <= int(self.doc[sp.start - 1].text) <= 31 and sp[0].text in _CALENDAR:
+                spans[k] = self.doc[sp.start - 1:sp.end]
+        for sp in sorted(spans, key=lambda sp: sp.start):
             text = sp.text
             before = self.doc[max(0, sp.start - 3):sp.start].text + " "
-            if re.search(r"\bsince\s*$", before, re.I):
-                continue
-            is_deadline = bool(_DEADLINE_INTRO.search(before))
-            out.append((sp.start, sp.end, sp, parse_date(text, published), is_deadline))
-        return sorted(out, key=lambda d: d[0])
+            clause = self.doc[self._clause_start(sp.start):sp.start]
+            if any(t.lower_ == "since" for t in clause):
+                continue  # "the largest since the GDPR took effect in 2018": a reference point, not a date of action
+            kind = "deadline" if _DEADLINE_INTRO.search(before) else ""
+            value = parse_date(text, published)
+            if value is None and _SAME_DAY.match(text) and last_day is not None:
+                value = last_day  # "On the same day, the SEC said ...": the day last named
+            if _YEAR.fullmatch(text) and sp.end < len(self.doc):
+                nxt, prev = self.doc[sp.end], self.doc[sp.start - 1] if sp.start else None
+                qualifies_action = any(sp.end <= c.start < sp.end + 3 for c in self.cues.get("action", []))
+                if (nxt.is_alpha and nxt.is_lower and not nxt.is_stop or prev is not None and prev.lower_ in ("a", "an")) \
+                        and not qualifies_action:  # "a 2022 lawsuit settlement" does date the settlement
+                    kind = "attribute"  # "a 2012 consent order", "over 2018 cyber attack": what the year qualifies
+            if value is not None and value.precision == "day":
+                last_day = value
+            out.append((sp.start, sp.end, sp, value, kind))
+        return out
+
+    def _clause_start(self, i: int) -> int:
+        sent = self.sents[self.sent_of(i)]
+        j = i - 1
+        while j > sent.start and self.doc[j].text not in (",", ";", ":", "(", "—", "–"):
+            j -= 1
+        return j
 
     # -- the run -----------------------------------------------------------------------------------------------
     def run(self) -> tuple[list[Action], list[Mention]]:
@@ -464,6 +496,8 @@ class _Context:
             elif kind in ("ban", "warning", "reprimand") or (kind == "fine" and cue.text.lower() == "fined" and not sanctions):
                 regs = self._attach_regs(cue.start, cue.end, si, sent_moneys, None)
                 reg, rx = regs[0]
+                if not rx and last_reg is not None and (self.cues_in("reg_ref", si) or self.cues_in("reg_noun", si)):
+                    reg, rx = last_reg, True  # "the Athens-based watchdog prohibited ...": the regulator last named
                 if not rx:
                     continue  # without a regulator in the sentence, "banned" is rarely an enforcement action
                 targets = self._attach_targets(cue.start, cue.end, si, sent_moneys)
@@ -612,6 +646,13 @@ class _Context:
         to_i = next((t.i for t in toks if t.lower_ == "to"), None)
         if to_i is None or to_i + 1 >= sent.end:
             return None
+        # Between the verb and its "to" stands who was ordered ("the company", "both Google and Facebook", "Clearview
+        # in November 2021"), not other content words: "a consent order by deceiving users about their ability to".
+        ref_toks = {i for c in self.cues_in("target_ref", si) for i in range(c.start, c.end)}
+        date_toks = {i for d in self.dates for i in range(d[0], d[1])}
+        if any(t.is_alpha and t.is_lower and not t.is_stop and t.i not in ref_toks and t.i not in date_toks
+               for t in self.doc[cue.end:to_i]):
+            return None
         verb = self.doc[to_i + 1]
         if verb.lower_ in ("pay", "be", "the", "a", "an", "its", "their", "comply", "date") or not verb.is_alpha:
             return None  # a payment is the money action; "to comply" restates an earlier order
@@ -695,6 +736,14 @@ class _Context:
     def _date_for(self, a0: int, a1: int, si: int):
         sent = self.sents[si]
         found = [(s, e, sp, v) for (s, e, sp, v, dl) in self.dates if sent.start <= s < sent.end and v is not None and not dl]
+        if not found and si + 1 < len(self.sents):
+            # "The watchdog announced the penalty on Friday." right after the sentence that states the penalty
+            nxt = self.sents[si + 1]
+            refers = any(self.cues_in(g, si + 1) for g in ("action", "sanction", "reg_ref"))
+            own_money = any(nxt.start <= m.start < nxt.end and m.role == "sanction" for m in self.moneys)
+            later = [(s, e, sp, v) for (s, e, sp, v, dl) in self.dates if nxt.start <= s < nxt.end and v is not None and not dl]
+            if refers and not own_money and len(later) == 1:
+                return later[0]
         if not found:
             return None
         # "In decisions dated 31 December and made public on Thursday": the decision date, not the announcement.
@@ -735,6 +784,21 @@ class _Context:
                 merged.append(c)
                 continue
             _absorb(home, c)
+        # A headline restates the story in other words ("orders it to erase French faces"): an action stated only
+        # there merges into the body's action of the same kind, regulator and target, whatever its wording.
+        title_end = self._title_end()
+        body = [m for m in merged if m.action.char_start >= title_end]
+        kept = []
+        for c in merged:
+            a = c.action
+            if a.char_start < title_end and a.amount is None and a.amount_min is None:
+                home = next((m for m in body if m.action.action_type == a.action_type and _same_regulator(m.action, a)
+                             and _compatible(_target_key(m.action.target or ""), _target_key(a.target or ""))), None)
+                if home is not None:
+                    _absorb(home, c)
+                    continue
+            kept.append(c)
+        merged = kept
         # An amount-less "was fined" merges into the amount-bearing fine of the same regulator and target.
         out = []
         for c in merged:
@@ -795,7 +859,7 @@ class _Context:
             if v is None:
                 continue
             out.append(Mention(aid, "date", sp.text, sp.start_char, sp.end_char, v.value,
-                               "deadline" if dl else "date", action_id=owner.get(("date", sp.start_char, sp.end_char))))
+                               dl or "date", action_id=owner.get(("date", sp.start_char, sp.end_char))))
         for c in actions:
             a = c.action
             if a.action_type == "order" and a.order_text:
@@ -842,9 +906,11 @@ def _same_action(a: Action, b: Action) -> bool:
     if a.action_type == "order":
         if a.deadline != b.deadline and a.deadline and b.deadline:
             return False
+        if a.decision_date and b.decision_date and a.decision_date[:7] != b.decision_date[:7]:
+            return False  # the same measure ordered again a year later is a second order
         if not _compatible(a.regulator_id, b.regulator_id) or not _compatible(_target_key(a.target or ""), _target_key(b.target or "")):
             return False
-        return a.deadline == b.deadline or (a.order_text or "")[:20] == (b.order_text or "")[:20]
+        return bool(a.deadline and a.deadline == b.deadline) or (a.order_text or "")[:20] == (b.order_text or "")[:20]
     reg_a = a.regulator_id or a.regulator_country
     reg_b = b.regulator_id or b.regulator_country
     if a.amount is None and a.amount_min is None and (not reg_a or not reg_b):

@@ -16,6 +16,7 @@ Decimal('20000000')
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -316,7 +317,7 @@ def parse_money(text: str, dollar: str = "USD", rules: Rules | None = None) -> M
 # --- dates and durations -----------------------------------------------------------------------------------------
 
 _HAS_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_DATE_NOISE = re.compile(r"^(?:in|on|since|from|by|during|at|around|as of|early|late|mid-?|the|of)\s+", re.I)
+_DATE_NOISE = re.compile(r"^(?:in|on|since|from|by|during|at|around|as of|early|late|mid-?|the|of|same)\s+", re.I)
 
 
 @lru_cache(maxsize=64)
@@ -346,6 +347,8 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
     ('2023-04', '2023-03')
     >>> parse_date("on Friday", date(2020, 10, 16)).value, parse_date("earlier this month", date(2023, 5, 22)).value
     ('2020-10-16', '2023-05')
+    >>> parse_date("July last year", date(2020, 10, 16)).value, parse_date("the same 17 October", date(2022, 10, 20)).value
+    ('2019-07', '2022-10-17')
     >>> parse_date("two months") is None, parse_date("annual") is None
     (True, True)
     """
@@ -384,6 +387,8 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
 
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
+_MONTHS = [m.lower() for m in calendar.month_name[1:]]
+_MONTH_OF_YEAR = re.compile(rf"^({'|'.join(_MONTHS)})\s+(this|last)\s+year$", re.I)
 _THIS = re.compile(r"^(?:(?:earlier|later|early|late)\s+)?(this|last|next)\s+(month|year)$", re.I)
 
 
@@ -398,6 +403,11 @@ def _relative_date(text: str, published: date | None) -> DateValue | None:
     if t in _WEEKDAYS:
         d = published - timedelta(days=(published.weekday() - _WEEKDAYS.index(t)) % 7)
         return DateValue(d.isoformat(), "day", d)
+    m = _MONTH_OF_YEAR.match(t)
+    if m:  # "July last year" in an October 2020 paper is 2019-07
+        mo = _MONTHS.index(m.group(1)) + 1
+        y = published.year - (m.group(2) == "last")
+        return DateValue(f"{y:04d}-{mo:02d}", "month", date(y, mo, 1))
     m = _THIS.match(t)
     if m:
         which, unit = m.group(1).lower(), m.group(2).lower()
