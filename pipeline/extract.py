@@ -93,6 +93,7 @@ class Extractor:
                 self.regs_by_country_domain.setdefault((reg.country, reg.domain), []).append(reg.id)
         self.role_windows = {c.value: c for c in rules.cues_of("role")}
         self.lex = {name: rules.lexicon(name) for name in LEXICONS}
+        self.ambiguous = {c.form.lower(): c.candidates for c in rules.currencies if c.candidates}
         self.country_names = {a.casefold() for name, aliases in rules.countries.values() for a in (name, *aliases)}
 
     # -- entry point -------------------------------------------------------------------------------------------
@@ -322,6 +323,7 @@ class _Context:
         """The organisation the story is about: the one its headline says was sanctioned, else the most mentioned
         (the title counting double, people half)."""
         self.main_target = None
+        counts = self._rank()
         end = self._title_end()
         if end:
             for si, sent in enumerate(self.sents):
@@ -336,15 +338,20 @@ class _Context:
                         return name
         if not self.targets:
             return None
-        counts: Counter = Counter()
-        for t in self.targets:  # the company over the people quoted about it
-            counts[t.key] += 0.5 if t.label == "PERSON" else 1
         title = (self.article.title or "").casefold()
         for key in list(counts):
             if key and key in title:
                 counts[key] += 2
         key = counts.most_common(1)[0][0]
         return self.best_name(key)
+
+    def _rank(self) -> Counter:
+        """Mentions per target key (people count half); sets ``self.ranking``, the names most mentioned first."""
+        counts: Counter = Counter()
+        for t in self.targets:  # the company over the people quoted about it
+            counts[t.key] += 0.5 if t.label == "PERSON" else 1
+        self.ranking = [self.best_name(k) for k, _ in counts.most_common()]
+        return counts
 
     def best_name(self, key: str) -> str:
         forms = Counter(t.text for t in self.targets if t.key == key)
@@ -356,6 +363,13 @@ class _Context:
         out = []
         for money, span in zip(self.doc._.money or [], self.doc.spans.get("money", [])):
             out.append(MoneyRef(money, span.start, span.end))
+        # "65 million kroner" in a story that also writes "NOK 65,000,000": the article says which kroner.
+        explicit = {m.money.currency for m in out if m.money.currency}
+        for m in out:
+            if m.money.currency is None and m.money.currency_form:
+                options = set(self.ex.ambiguous.get(m.money.currency_form.lower(), ())) & explicit
+                if len(options) == 1:
+                    m.money = replace(m.money, currency=options.pop())
         for i, m in enumerate(out):
             m.role = self._money_role(i, out)
         return out
@@ -487,7 +501,12 @@ class _Context:
                 text, deadline, deadline_date = order
                 regs = self._attach_regs(cue.start, cue.end, si, sent_moneys, last_reg)
                 reg, rx = regs[0]
-                targets = self._order_targets(cue, si) or self._attach_targets(cue.start, cue.end, si, sent_moneys)[:1]
+                if cue.text.lower() == "must":
+                    targets = self._subject_of(cue, si)
+                    if not targets:
+                        continue  # "regulators must ensure ..." is not an order on anyone
+                else:
+                    targets = self._order_targets(cue, si) or self._attach_targets(cue.start, cue.end, si, sent_moneys)[:1]
                 for tgt, tx in targets:
                     c = self._candidate(si, cue.start, cue.end, "order", reg, rx, tgt, tx)
                     c.action.order_text, c.action.deadline, c.action.deadline_date = text, deadline, deadline_date
@@ -507,6 +526,15 @@ class _Context:
                 out.append(self._candidate(si, cue.start, cue.end, kind, reg, rx, tgt, tx))
         return out
 
+    def _subject_of(self, cue: Span, si: int) -> list[tuple[str | None, bool]]:
+        """The party right before a modal: "Facebook must create ...", "the company must stop ..."."""
+        named = [t for t in self.targets if t.end == cue.start]
+        if named:
+            return [(self.best_name(named[-1].key), True)]
+        if any(c.end == cue.start for c in self.cues_in("target_ref", si)) and self.main_target:
+            return [(self.main_target, False)]
+        return []
+
     def _order_targets(self, cue: Span, si: int) -> list[tuple[str | None, bool]]:
         """Who was ordered, named between the verb and its "to": "ordered both Google and Facebook to"."""
         sent = self.sents[si]
@@ -519,6 +547,9 @@ class _Context:
         run = self._capitalised_run(cue.end, stop)
         if run is not None:
             return [(run, True)]
+        if any(cue.end <= c.start < stop and c.id_ == "targets" for c in self.cues_in("target_ref", si)) \
+                and len(self.ranking) >= 2:
+            return [(name, False) for name in self.ranking[:2]]  # "ordered both companies to ..."
         if any(w in ("it", "them") for w in self.words(cue.end, stop)) or \
                 any(cue.end <= c.start < stop for c in self.cues_in("target_ref", si)):
             return [(self.main_target, False)]
@@ -644,6 +675,8 @@ class _Context:
         sent = self.sents[si]
         toks = self.doc[cue.end:min(sent.end, cue.end + 8)]
         to_i = next((t.i for t in toks if t.lower_ == "to"), None)
+        if cue.text.lower() == "must":  # "Facebook must create ...": the measure follows the modal directly
+            to_i = cue.end - 1
         if to_i is None or to_i + 1 >= sent.end:
             return None
         # Between the verb and its "to" stands who was ordered ("the company", "both Google and Facebook", "Clearview
@@ -719,6 +752,8 @@ class _Context:
                     continue  # "£20m, down from £183m": the amount after "down from" is the earlier one
             else:
                 d = cue.start - a1
+                if cue.id_ == "threatened" and text.split()[0] not in self.lex["conditional"]:
+                    continue  # after the amount only a condition threatens it ("if it fails"); "French faces" does not
                 if cue.id_ == "reduced" and text == "down from" and d <= 2:
                     return "reduced"
                 if cue.id_ in ("reduced", "annulled", "appealed") and d > 4 and cue.id_ != "appealed":

@@ -53,6 +53,7 @@ class Currency:
     code: str | None
     position: str  # before | after | both
     exact_case: bool
+    candidates: tuple[str, ...] = ()  # for an ambiguous form (code None): the codes it may stand for
 
 
 @dataclass(frozen=True)
@@ -162,12 +163,13 @@ def load_countries(path: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
 def load_currencies(path: Path) -> tuple[Currency, ...]:
     out, errors = [], []
     for n, r in _read_tsv(path, ["form", "code", "position", "case"]):
-        code = r["code"] or None
-        if code is not None and not re.fullmatch(r"[A-Z]{3}", code):
-            errors.append(f"{path}:{n}: bad ISO 4217 code {code!r}")
+        codes = _split(r["code"])
+        if not codes or any(not re.fullmatch(r"[A-Z]{3}", c) for c in codes):
+            errors.append(f"{path}:{n}: bad ISO 4217 code {r['code']!r}")
         if r["position"] not in ("before", "after", "both") or r["case"] not in ("exact", "any"):
             errors.append(f"{path}:{n}: position must be before/after/both and case exact/any")
-        out.append(Currency(r["form"], code, r["position"], r["case"] == "exact"))
+        code = codes[0] if len(codes) == 1 else None
+        out.append(Currency(r["form"], code, r["position"], r["case"] == "exact", tuple(codes) if code is None else ()))
     if errors:
         raise RulesError("\n".join(errors))
     return tuple(out)
