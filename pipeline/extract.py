@@ -209,8 +209,9 @@ class _Context:
         before = self.words(c.start - 2, c.start)
         after = self.words(c.end, c.end + 3)
         if before and (before[-1] in self.lex["by_regulator"] or before[-2:] in (["from", "the"], ["by", "the"])):
-            if c.end >= len(self.doc) or not self.doc[c.end].text[:1].isupper() or after[0] in self.lex["coordination"]:
-                return True  # "from Italy", not "by American intelligence agencies" (an adjective)
+            nxt = self.doc[c.end] if c.end < len(self.doc) else None
+            if nxt is None or not (nxt.is_alpha and nxt.is_lower) or nxt.lower_ in self.lex["coordination"]:
+                return True  # "from Italy", "by Italy and Greece"; not "by American intelligence agencies" (an adjective)
         if after and after[0] in ("'s", "’s") and any(w in ("fine", "fines", "penalty", "regulator", "watchdog") for w in after[1:]):
             return True
         if after and (after[0] in ("fined", "imposed", "has", "have", "had", "also") and
@@ -474,17 +475,17 @@ class _Context:
         out: list[Candidate] = []
         sent_moneys = [m for m in self.moneys if sent.start <= m.start < sent.end]
         sanctions = [m for m in sent_moneys if m.role == "sanction"]
-        ordered: list[tuple[Span, str]] = []  # (order cue, explicit target), filled below
         for m in sanctions:
             atype = self._money_type(m, si)
             regs = self._attach_regs(m.start, m.end, si, sent_moneys, last_reg)
             targets = self._attach_targets(m.start, m.end, si, sent_moneys)
-            if not targets[0][1]:
-                # "ordered both Google and Facebook to ..., on pain of €100,000 a day": the penalty backs the order
-                order_cues = [c for c in self.cues_in("action", si) if c.id_ == "order" and c.end <= m.start]
-                if order_cues:
-                    named = self._order_targets(order_cues[-1], si)
-                    targets = named or targets
+            # "ordered both Google and Facebook to ..., on pain of €100,000 a day": the penalty backs the order, on
+            # each party it names.
+            order_cues = [c for c in self.cues_in("action", si) if c.id_ == "order" and c.end <= m.start]
+            if order_cues and atype == "penalty":
+                named = self._order_targets(order_cues[-1], si)
+                if named and (not targets[0][1] or len(named) > 1):
+                    targets = named
             for reg, reg_explicit in regs:
                 for target, target_explicit in targets:
                     out.append(self._candidate(si, m.start, m.end, atype, reg, reg_explicit, target, target_explicit,
@@ -495,10 +496,9 @@ class _Context:
             if self._negated(cue):
                 continue
             if kind == "order":
-                order = self._order(cue, si)
-                if order is None:
+                measures = self._order(cue, si)
+                if not measures:
                     continue
-                text, deadline, deadline_date = order
                 regs = self._attach_regs(cue.start, cue.end, si, sent_moneys, last_reg)
                 reg, rx = regs[0]
                 if cue.text.lower() == "must":
@@ -507,11 +507,11 @@ class _Context:
                         continue  # "regulators must ensure ..." is not an order on anyone
                 else:
                     targets = self._order_targets(cue, si) or self._attach_targets(cue.start, cue.end, si, sent_moneys)[:1]
-                for tgt, tx in targets:
-                    c = self._candidate(si, cue.start, cue.end, "order", reg, rx, tgt, tx)
-                    c.action.order_text, c.action.deadline, c.action.deadline_date = text, deadline, deadline_date
-                    out.append(c)
-                    ordered.extend([(cue, tgt)] if tx else [])
+                for text, deadline, deadline_date in measures:
+                    for tgt, tx in targets:
+                        c = self._candidate(si, cue.start, cue.end, "order", reg, rx, tgt, tx)
+                        c.action.order_text, c.action.deadline, c.action.deadline_date = text, deadline, deadline_date
+                        out.append(c)
             elif kind in ("ban", "warning", "reprimand") or (kind == "fine" and cue.text.lower() == "fined" and not sanctions):
                 regs = self._attach_regs(cue.start, cue.end, si, sent_moneys, None)
                 reg, rx = regs[0]
@@ -605,9 +605,7 @@ class _Context:
             return [(min(regs, key=lambda r: self.gap(a0, a1, r.start, r.end)), True)]
         # "transfers to the US", "people in France": a country named as a place does not compete with last_reg.
         countries = {c.id_ for c in self.in_sent(self.countries, si)}
-        actors = {c.id_ for c in self.in_sent(self.countries, si)
-                  if not (c.start > sent.start and (self.doc[c.start - 1].lower_ in self.lex["place"] or
-                          self.doc[c.start - 1].lower_ == "the" and self.doc[c.start - 2].lower_ in self.lex["place"]))}
+        actors = {c.id_ for c in self.in_sent(self.countries, si) if not self._place_or_adjective(c)}
         anaphor = any(r.kind == "anaphor" for r in self.regs if sent.start <= r.start < sent.end)
         monetary = any(m.start == a0 for m in sent_moneys)
         if len(countries) == 1 and not anaphor and monetary:
@@ -618,6 +616,16 @@ class _Context:
         if last_reg is not None and (not actors or actors == {last_reg.country}):
             return [(last_reg, False)]
         return [(None, False)]
+
+    def _place_or_adjective(self, c: Span) -> bool:
+        """ "transfers to the US", "people in France", "European users": a country that is not acting."""
+        before = self.words(c.start - 2, c.start)
+        if before and before[-1] == "the":
+            before = before[:-1]
+        if before and before[-1] in self.lex["place"]:
+            return True
+        nxt = self.doc[c.end] if c.end < len(self.doc) else None
+        return nxt is not None and nxt.is_alpha and nxt.is_lower
 
     def _each(self, a1: int) -> bool:
         return any(w in self.lex["each"] for w in self.words(a1, a1 + 3))
@@ -670,28 +678,45 @@ class _Context:
             return None
         return self.doc[toks[0].i:toks[-1].i + 1].text
 
-    def _order(self, cue: Span, si: int) -> tuple[str, str | None, date | None] | None:
-        """The measure ordered and its deadline: "ordered it to stop ... within two months"."""
+    def _order(self, cue: Span, si: int) -> list[tuple[str, str | None, date | None]]:
+        """The measures ordered and their deadlines: "ordered it to stop ... within two months"."""
         sent = self.sents[si]
         toks = self.doc[cue.end:min(sent.end, cue.end + 8)]
         to_i = next((t.i for t in toks if t.lower_ == "to"), None)
         if cue.text.lower() == "must":  # "Facebook must create ...": the measure follows the modal directly
             to_i = cue.end - 1
         if to_i is None or to_i + 1 >= sent.end:
-            return None
+            return []
         # Between the verb and its "to" stands who was ordered ("the company", "both Google and Facebook", "Clearview
         # in November 2021"), not other content words: "a consent order by deceiving users about their ability to".
         ref_toks = {i for c in self.cues_in("target_ref", si) for i in range(c.start, c.end)}
         date_toks = {i for d in self.dates for i in range(d[0], d[1])}
         if any(t.is_alpha and t.is_lower and not t.is_stop and t.i not in ref_toks and t.i not in date_toks
                for t in self.doc[cue.end:to_i]):
-            return None
+            return []
         verb = self.doc[to_i + 1]
         if verb.lower_ in ("pay", "be", "the", "a", "an", "its", "their", "comply", "date") or not verb.is_alpha:
-            return None  # a payment is the money action; "to comply" restates an earlier order
+            return []  # a payment is the money action; "to comply" restates an earlier order
         rest = self.doc[to_i + 1:sent.end].text
-        end = _CLAUSE_END.search(rest)
-        clause = rest[:end.start()] if end else rest
+        measures = []
+        while rest:
+            end = _CLAUSE_END.search(rest)
+            measure = self._measure(rest[:end.start()] if end else rest)
+            if measure is not None:
+                measures.append(measure)
+            rest = rest[end.end():] if end else ""
+            # "..., and to bring its processing into line within six months": a second measure with its own deadline
+            nxt = re.match(r"\s*(?:and\s+)?to\s+", rest)
+            if not nxt or not measures[-1:] or measures[-1][1] is None:
+                break
+            rest = rest[nxt.end():]
+            following = self._measure(rest[:m.start()] if (m := _CLAUSE_END.search(rest)) else rest)
+            if following is None or following[1] is None:
+                break
+        return measures
+
+    def _measure(self, clause: str) -> tuple[str, str | None, date | None] | None:
+        """A measure's text and its deadline, as a duration ("within two months") or a date ("by 31 March 2024")."""
         deadline = deadline_date = None
         dm = re.search(r"\b(?:within|in|over the next|no later than)\s+(?:the\s+next\s+)?\S+[\s-]+(?:business\s+|working\s+)?(?:days?|weeks?|months?|years?)\b", clause, re.I)
         if dm:
@@ -829,6 +854,20 @@ class _Context:
             if a.char_start < title_end and a.amount is None and a.amount_min is None:
                 home = next((m for m in body if m.action.action_type == a.action_type and _same_regulator(m.action, a)
                              and _compatible(_target_key(m.action.target or ""), _target_key(a.target or ""))), None)
+                if home is not None:
+                    _absorb(home, c)
+                    continue
+            kept.append(c)
+        merged = kept
+        # "told it to stop sending data" in the lede restates the order the body details with its deadline.
+        kept = []
+        for c in merged:
+            a = c.action
+            if a.action_type == "order" and not a.deadline and not a.deadline_date:
+                home = next((m for m in merged if m is not c and m.action.action_type == "order" and
+                             (m.action.deadline or m.action.deadline_date) and _same_regulator(m.action, a) and
+                             _compatible(_target_key(m.action.target or ""), _target_key(a.target or "")) and
+                             _compatible((m.action.decision_date or "")[:7], (a.decision_date or "")[:7])), None)
                 if home is not None:
                     _absorb(home, c)
                     continue

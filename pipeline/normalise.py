@@ -230,7 +230,7 @@ def parse_currency(form: str | None, dollar: str = "USD", rules: Rules | None = 
 
 # --- money -------------------------------------------------------------------------------------------------------
 
-_PERIOD_AFTER = re.compile(r"\s*(?:(?:per|a|an|each|every)\s+(?P<p>day|week|month)\b|(?P<q>daily|weekly|monthly)\b)", re.I)
+_PERIOD_AFTER = re.compile(r"\s*(?:(?:per|a|an|each|every|for\s+each|for\s+every)\s+(?P<p>day|week|month)\b|(?P<q>daily|weekly|monthly)\b)", re.I)
 _PERIOD_BEFORE = re.compile(r"\b(?P<p>daily|weekly|monthly)\b(?:\s+\w+){0,3}\s*$", re.I)
 
 

@@ -100,5 +100,7 @@ class Action:
 
     @property
     def action_id(self) -> str:
+        # One sentence can order two measures of one party ("to suspend ... and to bring ... into line"): the
+        # measure tells them apart.
         return stable_id(self.article_id, self.action_type, str(self.anchor_start), str(self.anchor_end),
-                         self.regulator_id or self.regulator_country or "", self.target or "")
+                         self.regulator_id or self.regulator_country or "", self.target or "", self.order_text or "")
