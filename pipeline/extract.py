@@ -766,11 +766,18 @@ class _Context:
             mentions.append(("regulator", reg.char_start, reg.char_end))
         return Candidate(a, si, a0, a1, reg_explicit, target_explicit, mentions)
 
+    def _hypothetical(self, cue: Span) -> bool:
+        """ "the option of a further appeal", "whether it seeks to challenge": not (yet) an appeal."""
+        lo = max(self.sents[self.sent_of(cue.start)].start, cue.start - 4)
+        return any(w in self.lex["hypothetical"] for w in self.words(lo, cue.start))
+
     def _status(self, a0: int, a1: int, si: int) -> str:
         sent = self.sents[si]
         best, best_d = "imposed", None
         for cue in self.cues_in("status", si):
             text = cue.text.lower()
+            if cue.id_ == "appealed" and self._hypothetical(cue):
+                continue
             if cue.end <= a0:
                 d = a0 - cue.end
                 if text in ("down from",) and d <= 2:
@@ -783,8 +790,8 @@ class _Context:
                     return "reduced"
                 if cue.id_ in ("reduced", "annulled", "appealed") and d > 4 and cue.id_ != "appealed":
                     continue
-            if d > 12:
-                continue
+            if d > (20 if cue.id_ == "appealed" and cue.start >= a1 else 12):
+                continue  # "€1.49bn imposed in 2019 over ..., is still under challenge": the appeal comes late
             if best_d is None or d < best_d:
                 best, best_d = cue.id_, d
         # "cut the fine to €4.125bn": a reduction verb before "to" + amount
@@ -825,12 +832,17 @@ class _Context:
             return
         # Only an appeal carries over: "struck down" in a later sentence is too often about something else.
         cues = [c for c in self.cues_in("status", si) if c.id_ == "appealed"]
-        if not cues or self._negated(cues[0]):
-            return
+        if not cues or self._negated(cues[0]) or any(self._hypothetical(c) for c in cues):
+            return  # a sentence that weighs an appeal ("whether it seeks to challenge") does not report one
         tgts = {t.key for t in self.in_sent(self.targets, si)}
         if self.cues_in("target_ref", si) and self.main_target:
             tgts.add(_target_key(self.main_target))
-        for c in candidates:
+        # "said it would appeal the decision" covers the story's decision; "has taken that case to the Court of
+        # Justice" only the case of the sentences just before.
+        words = self.words(self.sents[si].start, self.sents[si].end)
+        that = any(w == "that" and nxt in self.lex["case_noun"] for w, nxt in zip(words, words[1:]))
+        recent = [c for c in candidates if si - 2 <= c.sent_index < si] if that else candidates
+        for c in recent:
             a = c.action
             if a.status == "imposed" and _target_key(a.target or "") in tgts:
                 a.status = cues[0].id_
