@@ -47,6 +47,7 @@ class RegRef:
     reg_id: str | None
     country: str | None
     kind: str  # registry | description | country | anaphor
+    region: str | None = None  # ISO 3166-2, for "Hamburg's data protection commissioner"
 
 
 @dataclass
@@ -79,6 +80,7 @@ class Candidate:
     end: int
     explicit_regulator: bool = False
     explicit_target: bool = False
+    reg: RegRef | None = None
     mentions: list[tuple[str, int, int]] = field(default_factory=list)
 
 
@@ -88,9 +90,14 @@ class Extractor:
     def __init__(self, rules: Rules):
         self.rules = rules
         self.regs_by_country_domain: dict[tuple[str, str], list[str]] = {}
+        self.regs_by_region_domain: dict[tuple[str, str], list[str]] = {}
+        self.regional: set[tuple[str, str]] = set()  # (country, domain) where states have bodies of their own
         for reg in rules.regulators:
             if reg.jurisdiction in ("national", "supranational"):
                 self.regs_by_country_domain.setdefault((reg.country, reg.domain), []).append(reg.id)
+            if reg.region:
+                self.regs_by_region_domain.setdefault((reg.region, reg.domain), []).append(reg.id)
+                self.regional.add((reg.country, reg.domain))
         self.role_windows = {c.value: c for c in rules.cues_of("role")}
         self.lex = {name: rules.lexicon(name) for name in LEXICONS}
         self.ambiguous = {c.form.lower(): c.candidates for c in rules.currencies if c.candidates}
@@ -103,9 +110,14 @@ class Extractor:
 
     def resolve(self, country: str | None, domain: str | None) -> str | None:
         """The registry body for a country and domain, when exactly one national body fits."""
-        if not country or not domain:
-            return None
+        if not country or not domain or (country, domain) in self.regional:
+            return None  # "a German data protection authority" may be any of the Länder's
         ids = self.regs_by_country_domain.get((country, domain), [])
+        return ids[0] if len(ids) == 1 else None
+
+    def resolve_region(self, region: str, domain: str | None) -> str | None:
+        """The registry body of a state or region for a domain, when exactly one fits."""
+        ids = self.regs_by_region_domain.get((region, domain or ""), [])
         return ids[0] if len(ids) == 1 else None
 
 
@@ -167,6 +179,8 @@ class _Context:
                       self.rules.regulator_by_id[sp.id_].country, "registry") for sp in regs]
         countries = filter_spans([sp for sp in spans if sp.label_ == "COUNTRY" and not taken & set(range(sp.start, sp.end))])
         self.countries = countries
+        regions = filter_spans([sp for sp in spans if sp.label_ == "REGION" and not taken & set(range(sp.start, sp.end))])
+        self.regions = regions
         nouns = self.cues.get("reg_noun", [])
         domains = self.cues.get("domain", [])
         used_country: set[int] = set()
@@ -176,6 +190,9 @@ class _Context:
             si = self.sent_of(noun.start)
             lo = max(self.sents[si].start, noun.start - 5)
             country = next((c for c in reversed(countries) if lo <= c.start and c.end <= noun.start), None)
+            region = next((g for g in reversed(regions) if lo <= g.start and g.end <= noun.start), None)
+            if region is not None and (country is None or region.start > country.start):
+                country = region  # "Hamburg's data protection commissioner": the state, not the country
             domain = next((d.id_ for d in reversed(domains) if lo <= d.start and d.end <= noun.end), None)
             first = country.start if country is not None else noun.start
             if domain is not None:
@@ -193,8 +210,11 @@ class _Context:
                 continue
             start = min(first, noun.start)
             span = self.doc[start:noun.end]
+            code = country.id_ if country is not None else None
+            is_region = code is not None and "-" in code
             out.append(RegRef(start, noun.end, span.text, span.start_char, span.end_char, None,
-                              country.id_ if country is not None else None, f"description:{domain or ''}"))
+                              code[:2] if is_region else code, f"description:{domain or ''}",
+                              code if is_region else None))
             if country is not None:
                 used_country.add(country.start)
         for c in countries:
@@ -236,6 +256,9 @@ class _Context:
         for r in self.regs:
             if r.kind == "country":
                 r.reg_id = self.ex.resolve(r.country, self.domain)
+            elif r.kind.startswith("description:") and r.region:
+                r.reg_id = self.ex.resolve_region(r.region, r.kind.split(":", 1)[1] or self.domain)
+                r.kind = "description"
             elif r.kind.startswith("description:"):
                 domain = r.kind.split(":", 1)[1] or self.domain
                 if r.country is None:  # "the national data protection authority" in a story about Sweden
@@ -249,7 +272,7 @@ class _Context:
     # -- targets -----------------------------------------------------------------------------------------------
     def _targets(self) -> list[TargetRef]:
         # Tokens of regulators and countries are never part of a target's name; computed once per Doc.
-        self.named_toks = {i for sp in (*self.regs, *self.countries) for i in range(sp.start, sp.end)}
+        self.named_toks = {i for sp in (*self.regs, *self.countries, *self.regions) for i in range(sp.start, sp.end)}
         # A country inside a longer name is part of the company ("British Airways", "Deutsche Bank AG" is fine
         # too); only regulators and laws make an entity something other than a target.
         blocked = {i for sp in (*self.regs, *self.laws) for i in range(sp.start, sp.end)}
@@ -461,8 +484,13 @@ class _Context:
         for si, sent in enumerate(self.sents):
             sent_cands = self._sentence_actions(si, last_reg)
             candidates.extend(sent_cands)
+            # "The regulator" refers back to the body that acted in the last sentence that reported an action, not to
+            # one named there in passing ("according to a filing with the SEC"); else to the last one named.
+            acting = [c.reg for c in sent_cands if c.explicit_regulator and c.reg is not None and c.reg.kind != "country-fallback"]
             explicit = [r for r in self.regs if sent.start <= r.start < sent.end and r.kind in ("registry", "description", "country") and (r.reg_id or r.country)]
-            if explicit:
+            if acting:
+                last_reg = acting[-1]
+            elif explicit:
                 last_reg = explicit[-1]
             self._cross_sentence_status(si, candidates, sent_cands)
         actions = self._merge(candidates)
@@ -581,7 +609,10 @@ class _Context:
         group: list[RegRef] = []
         for r in trailing:
             intro = self.words(r.start - 2, r.start)
-            if not group and any(w in self.lex["by_regulator"] for w in intro):
+            # "the €14.5m fine that the Berlin authority imposed on ...": a relative clause names who imposed it
+            relative = any(w in self.lex["relative"] for w in intro) and \
+                any(r.end <= c.start <= r.end + 2 for c in self.cues_in("sanction", si))
+            if not group and (any(w in self.lex["by_regulator"] for w in intro) or relative):
                 group.append(r)
             elif group and all(w in self.lex["coordination"] or w in ("(", "the") for w in self.words(group[-1].end, r.start)):
                 group.append(r)
@@ -612,7 +643,7 @@ class _Context:
             code = countries.pop()
             if last_reg is not None and last_reg.country == code:
                 return [(last_reg, False)]
-            return [(RegRef(a0, a1, "", 0, 0, None, code, "country-fallback"), False)]
+            return [(RegRef(a0, a1, "", 0, 0, self.ex.resolve(code, self.domain), code, "country-fallback"), False)]
         if last_reg is not None and (not actors or actors == {last_reg.country}):
             return [(last_reg, False)]
         return [(None, False)]
@@ -764,7 +795,7 @@ class _Context:
         a.confidence = round(min(conf, 1.0), 2)
         if reg is not None and reg.char_end > reg.char_start:
             mentions.append(("regulator", reg.char_start, reg.char_end))
-        return Candidate(a, si, a0, a1, reg_explicit, target_explicit, mentions)
+        return Candidate(a, si, a0, a1, reg_explicit, target_explicit, reg=reg, mentions=mentions)
 
     def _hypothetical(self, cue: Span) -> bool:
         """ "the option of a further appeal", "whether it seeks to challenge": not (yet) an appeal."""

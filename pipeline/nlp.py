@@ -96,6 +96,9 @@ def rule_patterns(nlp: Language, rules: Rules) -> list[dict]:
     for code, (name, aliases) in rules.countries.items():
         for alias in (name, *aliases):
             patterns.append({"label": "COUNTRY", "id": code, "pattern": _token_pattern(nlp, alias, True)})
+    for code, (name, aliases) in rules.regions.items():
+        for alias in (name, *aliases):
+            patterns.append({"label": "REGION", "id": code, "pattern": _token_pattern(nlp, alias, True)})
     for law in rules.laws:
         for alias in law.aliases:
             patterns.append({"label": "LAW", "id": law.short, "pattern": _token_pattern(nlp, alias, _exact(alias))})

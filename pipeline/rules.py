@@ -27,7 +27,7 @@ CUE_GROUPS = ("action", "periodic", "sanction", "role", "status", "negation", "r
               "non_target", "lexicon")
 # Word lists the extractor's logic consults token by token (not matched as spans); each must be present once.
 LEXICONS = ("by_regulator", "on_target", "coordination", "each", "conversion_gap", "conditional", "announced",
-            "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun")
+            "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun", "relative")
 
 
 class RulesError(ValueError):
@@ -88,6 +88,7 @@ class Rules:
     cues: tuple[Cue, ...]
     laws: tuple[Law, ...]
     regulator_by_id: dict[str, Regulator] = field(default_factory=dict)
+    regions: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # ISO 3166-2 -> (name, aliases)
 
     def cues_of(self, group: str) -> tuple[Cue, ...]:
         return tuple(c for c in self.cues if c.group == group)
@@ -154,6 +155,18 @@ def load_countries(path: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
     for n, r in _read_tsv(path, ["code", "name", "aliases"]):
         if not re.fullmatch(r"[A-Z]{2}", r["code"]) or r["code"] in out:
             errors.append(f"{path}:{n}: bad or duplicate code {r['code']!r}")
+        out[r["code"]] = (r["name"], _split(r["aliases"]))
+    if errors:
+        raise RulesError("\n".join(errors))
+    return out
+
+
+def load_regions(path: Path, country_codes: set[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
+    out, errors = {}, []
+    for n, r in _read_tsv(path, ["code", "name", "aliases"]):
+        m = re.fullmatch(r"([A-Z]{2})-[A-Z0-9]{1,3}", r["code"])
+        if not m or r["code"] in out or m.group(1) not in country_codes:
+            errors.append(f"{path}:{n}: bad, duplicate or unknown-country ISO 3166-2 code {r['code']!r}")
         out[r["code"]] = (r["name"], _split(r["aliases"]))
     if errors:
         raise RulesError("\n".join(errors))
@@ -227,6 +240,10 @@ def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
     rules_dir = Path(rules_dir)
     countries = load_countries(rules_dir / "countries.tsv")
     regulators = load_regulators(rules_dir / "regulators.tsv", set(countries) | {"EU"})
+    regions = load_regions(rules_dir / "regions.tsv", set(countries))
+    unknown = sorted({r.region for r in regulators if r.region and r.region not in regions})
+    if unknown:
+        raise RulesError(f"{rules_dir / 'regulators.tsv'}: regions missing from regions.tsv: {', '.join(unknown)}")
     rules = Rules(
         regulators=regulators,
         countries=countries,
@@ -235,5 +252,6 @@ def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
         cues=load_cues(rules_dir / "cues.tsv"),
         laws=load_laws(rules_dir / "laws.tsv"),
         regulator_by_id={r.id: r for r in regulators},
+        regions=regions,
     )
     return rules
