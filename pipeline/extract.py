@@ -296,8 +296,8 @@ class _Context:
             text = span.text.strip()
             if text.casefold() in self.lex["not_target"] or text.casefold() in self.ex.country_names or len(text) < 2:
                 continue
-            if span[-1].lower_ in self.non_target:
-                continue  # courts and governments decide, they are not sanctioned
+            if any(t.lower_ in self.non_target for t in span):
+                continue  # courts and governments decide, they are not sanctioned ("Court of Justice")
             out.append(TargetRef(span.start, span.end, text, span.start_char, span.end_char, _target_key(text), ent.label_))
         return sorted(out + self._recurring_names(blocked, out), key=lambda t: t.start)
 
@@ -325,6 +325,8 @@ class _Context:
             runs.append(self.doc[i:j])
             i = j
         by_text: dict[str, list[Span]] = {}
+        # "General" of "General Court": a run cut short by a court or government word is part of that body's name
+        runs = [r for r in runs if r.end >= n or self.doc[r.end].lower_ not in self.non_target]
         for r in runs:
             if r[-1].lower_ not in self.non_target and r.text.casefold() not in self.ex.country_names \
                     and r.text not in _CALENDAR:
@@ -667,8 +669,7 @@ class _Context:
         tgts = [t for t in self.targets if sent.start <= t.start < sent.end]
         prev_end = max((m.end for m in sent_moneys if m.end <= a0), default=sent.start)
         next_start = min((m.start for m in sent_moneys if m.start >= a1), default=sent.end)
-        trailing = [t for t in tgts if a1 <= t.start < next_start and
-                    any(w in self.lex["on_target"] for w in self.words(t.start - 2, t.start))]
+        trailing = [t for t in tgts if a1 <= t.start < next_start and self._introduced(t.start, self.lex["on_target"])]
         if trailing:
             return [(self.best_name(trailing[0].key), True)]
         leading = [t for t in tgts if prev_end <= t.start and t.end <= a0]
@@ -693,6 +694,16 @@ class _Context:
                 return [(self.best_name(t.key), True) for t in group]
             return [(self.best_name(group[-1].key), True)]
         return [(self.main_target, False)]
+
+    def _introduced(self, i: int, intro: frozenset[str]) -> bool:
+        """An intro word stands before token ``i``, perhaps with a descriptor between: "on property company
+        Deutsche Wohnen". Not across other words: "on makers of Android devices", "a cyberattack on its Medlab
+        Pathology business" (a part of the party, not another one)."""
+        j = i - 1
+        while j >= 0 and i - j <= 4 and self.doc[j].is_alpha and self.doc[j].is_lower and \
+                self.doc[j].lower_ not in intro and not self.doc[j].is_stop:
+            j -= 1
+        return j >= 0 and self.doc[j].lower_ in intro
 
     def _capitalised_run(self, start: int, end: int) -> str | None:
         """A name the model missed, right before the amount: "fined Google €150m and Facebook €60m"."""
