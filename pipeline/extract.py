@@ -511,10 +511,12 @@ class _Context:
             targets = self._attach_targets(m.start, m.end, si, sent_moneys)
             # "ordered both Google and Facebook to ..., on pain of €100,000 a day": the penalty backs the order, on
             # each party it names.
+            # "ordered Australian Clinical Labs to pay A$5.8 million": the party ordered is the one that pays.
             order_cues = [c for c in self.cues_in("action", si) if c.id_ == "order" and c.end <= m.start]
-            if order_cues and atype == "penalty":
+            if order_cues:
                 named = self._order_targets(order_cues[-1], si)
-                if named and (not targets[0][1] or len(named) > 1):
+                pays = self.words(m.start - 3, m.start)
+                if named and named[0][1] and (not targets[0][1] or len(named) > 1 and atype == "penalty" or "pay" in pays):
                     targets = named
             for reg, reg_explicit in regs:
                 for target, target_explicit in targets:
@@ -673,6 +675,9 @@ class _Context:
         if trailing:
             return [(self.best_name(trailing[0].key), True)]
         leading = [t for t in tgts if prev_end <= t.start and t.end <= a0]
+        refs = [c for c in self.cues_in("target_ref", si) if prev_end <= c.start and c.end <= a0 and c.id_ == "target"]
+        if refs and self.main_target and (not leading or refs[-1].start > leading[-1].end):
+            return [(self.main_target, True)]  # "sued Binance and Zhao ... said that the exchange would pay $2.7bn"
         if not leading:
             run = self._capitalised_run(prev_end, a0)
             if run is not None:
@@ -711,8 +716,11 @@ class _Context:
             self._run_blocked = self.named_toks | {i for g in self.cues.values() for sp in g for i in range(sp.start, sp.end)} \
                 | {i for sp in self.doc.spans.get("money", []) for i in range(sp.start, sp.end)}
         blocked = self._run_blocked
+        country_toks = {i for c in self.countries for i in range(c.start, c.end)}
         i, toks = end - 1, []
-        while i >= start and (self.doc[i].text[:1].isupper() or self.doc[i].text in ("&", "-")) and i not in blocked \
+        # A country word may open a company's name ("Australian Clinical Labs"), never end it.
+        while i >= start and (self.doc[i].text[:1].isupper() or self.doc[i].text in ("&", "-")) and \
+                (i not in blocked or toks and i in country_toks) \
                 and not self.doc[i].is_sent_start and self.doc[i].text.lower() not in self.non_target:
             toks.insert(0, self.doc[i])
             i -= 1
