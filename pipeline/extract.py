@@ -484,7 +484,10 @@ class _Context:
         candidates: list[Candidate] = []
         last_reg: RegRef | None = None
         for si, sent in enumerate(self.sents):
-            sent_cands = self._sentence_actions(si, last_reg)
+            referent = last_reg
+            if self.cues_in("reg_ref", si) and last_reg is not None:
+                referent = self._story_regulator(sent.start, candidates) or last_reg
+            sent_cands = self._sentence_actions(si, referent)
             candidates.extend(sent_cands)
             # "The regulator" refers back to the body that acted in the last sentence that reported an action, not to
             # one named there in passing ("according to a filing with the SEC"); else to the last one named.
@@ -499,6 +502,18 @@ class _Context:
         for a in actions:
             self._finish(a)
         return [c.action for c in actions], self._mentions(actions, candidates)
+
+    def _story_regulator(self, before: int, candidates: list[Candidate]) -> RegRef | None:
+        """What "the watchdog" means in a story about one body that mentions others in passing: the body that has
+        acted most so far, then the one named most, then the latest of them."""
+        named = [r for r in self.regs if r.start < before and r.kind == "registry"]
+        if not named:
+            return None
+        acted = Counter(c.reg.reg_id for c in candidates if c.explicit_regulator and c.reg is not None and c.reg.reg_id)
+        mentions = Counter(r.reg_id for r in named)
+        order = {r.reg_id: k for k, r in enumerate(named)}
+        best = max(mentions, key=lambda rid: (acted[rid], mentions[rid], order[rid]))
+        return next(r for r in reversed(named) if r.reg_id == best)
 
     def _sentence_actions(self, si: int, last_reg: RegRef | None) -> list[Candidate]:
         sent = self.sents[si]
@@ -1046,12 +1061,27 @@ def _same_action(a: Action, b: Action) -> bool:
             return False  # the same measure ordered again a year later is a second order
         if not _compatible(a.regulator_id, b.regulator_id) or not _compatible(_target_key(a.target or ""), _target_key(b.target or "")):
             return False
-        return bool(a.deadline and a.deadline == b.deadline) or (a.order_text or "")[:20] == (b.order_text or "")[:20]
+        return bool(a.deadline and a.deadline == b.deadline) or _same_measure(a.order_text, b.order_text)
     reg_a = a.regulator_id or a.regulator_country
     reg_b = b.regulator_id or b.regulator_country
     if a.amount is None and a.amount_min is None and (not reg_a or not reg_b):
         return False
     return _same_regulator(a, b) and _compatible(_target_key(a.target or ""), _target_key(b.target or ""))
+
+
+def _same_measure(a: str | None, b: str | None) -> bool:
+    """Two wordings of one measure: the same verb and at least two more words in common.
+
+    >>> _same_measure("run a six-month information campaign on radio", "run a public information campaign")
+    True
+    >>> _same_measure("stop processing the data", "delete the data")
+    False
+    """
+    wa, wb = re.findall(r"[\w-]+", (a or "").lower()), re.findall(r"[\w-]+", (b or "").lower())
+    if not wa or not wb or wa[0] != wb[0]:
+        return False
+    common = {w for w in wa[1:] if len(w) > 3} & {w for w in wb[1:] if len(w) > 3}
+    return len(common) >= 2 or (a or "")[:20] == (b or "")[:20]
 
 
 def _absorb(home: Candidate, other: Candidate) -> None:
