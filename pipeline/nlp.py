@@ -30,11 +30,18 @@ if not Doc.has_extension("money"):
 if not Doc.has_extension("dollar"):
     Doc.set_extension("dollar", default="USD")
 
+_SENT_END = re.compile(r"[.!?…:;\"”’']$")
 _LINE_END = re.compile(r"[.!?:;\"'”’)]$")
 
 
 @Language.component("paragraph_breaks")
 def paragraph_breaks(doc: Doc) -> Doc:
+    # Inside a line, a sentence ends only after closing punctuation: the recogniser sometimes cuts
+    # "fined Banco Bilbao Vizcaya Argentaria (BBVA) | EUR 5 million for ...".
+    for i in range(1, len(doc)):
+        prev = doc[i - 1]
+        if doc[i].is_sent_start and "\n" not in prev.text + prev.whitespace_ and not _SENT_END.search(prev.text):
+            doc[i].is_sent_start = False
     for i, tok in enumerate(doc[:-1]):
         if "\n" not in tok.text and "\n" not in tok.whitespace_:
             continue
