@@ -47,6 +47,7 @@ def run_cmd(
     lines = [f"inputs read: {summary.inputs}", f"articles ok: {ok}",
              "rejected: " + (", ".join(f"{k} {v}" for k, v in rejected.items()) if rejected else "none"),
              f"actions found: {summary.actions}", f"mentions: {summary.mentions}",
+             f"events (actions across articles): {summary.events}, in {summary.cases} cases",
              f"rows failing validation (see errors.parquet): {summary.invalid_rows}",
              "files written: " + ", ".join(str(p) for p in summary.files)]
     typer.echo("\n".join(lines), err=True)
