@@ -79,5 +79,43 @@ def eval_cmd(
         raise typer.Exit(1)
 
 
+@app.command("export")
+def export_cmd(
+    folder: Annotated[Path, typer.Argument(help="Folder holding a run's Parquet tables (the run's --out).")]
+    = Path("outputs"),
+) -> None:
+    """Write enforcement.xlsx (one sheet per table and a data dictionary) and csv/*.csv into FOLDER."""
+    from .export import export
+
+    try:
+        paths = export(folder)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    except OSError as exc:
+        typer.echo(f"error: could not write the spreadsheets: {exc}", err=True)
+        raise typer.Exit(4)
+    typer.echo("files written: " + ", ".join(str(p) for p in paths), err=True)
+
+
+@app.command("report")
+def report_cmd(
+    folder: Annotated[Path, typer.Argument(help="Folder holding a run's Parquet tables (the run's --out).")]
+    = Path("outputs"),
+) -> None:
+    """Write report.html into FOLDER: one self-contained page of charts and tables (no network needed to view)."""
+    from .report import report
+
+    try:
+        path = report(folder)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    except OSError as exc:
+        typer.echo(f"error: could not write the report: {exc}", err=True)
+        raise typer.Exit(4)
+    typer.echo(f"file written: {path}", err=True)
+
+
 def main() -> None:
     app()
