@@ -151,7 +151,8 @@ def csv_value(v) -> str:
     return str(value)
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write`` on a temporary file beside ``path``, then rename it over ``path``: never half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
@@ -226,7 +227,7 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
         cell.alignment = Alignment(wrap_text=True)
     ws.freeze_panes = "A2"
     ws.auto_filter.ref = f"A1:C{ws.max_row}"
-    _atomic(path, lambda tmp: wb.save(tmp))
+    write_atomic(path, lambda tmp: wb.save(tmp))
 
 
 def write_csv(df: pd.DataFrame, path: Path) -> None:
@@ -237,7 +238,7 @@ def write_csv(df: pd.DataFrame, path: Path) -> None:
             w.writerow(list(df.columns))
             for row in df.itertuples(index=False, name=None):
                 w.writerow([csv_value(v) for v in row])
-    _atomic(path, write)
+    write_atomic(path, write)
 
 
 def export_tables(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:

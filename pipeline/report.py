@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .export import _atomic, read_tables
+from .export import read_tables, write_atomic
 
 MONEY_TYPES = ("fine", "settlement", "penalty")
 OWED = ("imposed", "appealed", "reduced")
@@ -228,5 +228,5 @@ def report(folder: Path) -> Path:
     folder = Path(folder)
     page = render(read_tables(folder, ("events", "actions", "articles")))
     path = folder / "report.html"
-    _atomic(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
+    write_atomic(path, lambda tmp: tmp.write_text(page, encoding="utf-8"))
     return path

@@ -5,7 +5,6 @@ the same facts as another article (002/032 Meta, 004/033 OpenAI, 001/034 Clearvi
 """
 
 import shutil
-from datetime import date
 from decimal import Decimal
 
 import pandas as pd

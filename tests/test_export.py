@@ -46,7 +46,8 @@ def test_every_column_has_a_meaning(corpus_run):
 
 def test_amounts_are_numbers_with_currency_beside_and_dates_are_dates(exported):
     tables, out = exported
-    ws = load_workbook(out / "enforcement.xlsx")["actions"]
+    wb = load_workbook(out / "enforcement.xlsx")
+    ws = wb["actions"]
     header = [c.value for c in ws[1]]
     i_amount, i_cur, i_fx = header.index("amount"), header.index("currency"), header.index("fx_date")
     assert i_cur == i_amount + 1
@@ -59,7 +60,7 @@ def test_amounts_are_numbers_with_currency_beside_and_dates_are_dates(exported):
             assert row[i_cur] == (None if pd.isna(src.currency) else src.currency)
         if src.fx_date is not None and not pd.isna(src.fx_date):
             assert isinstance(row[i_fx], dt.datetime) and row[i_fx].date() == src.fx_date
-    ev = load_workbook(out / "enforcement.xlsx")["events"]
+    ev = wb["events"]
     head = [c.value for c in ev[1]]
     first_seen = [r[head.index("first_seen")] for r in ev.iter_rows(min_row=2, values_only=True)]
     assert any(isinstance(v, dt.datetime) for v in first_seen)
