@@ -72,13 +72,16 @@ def same_target(a: tuple[str, ...], b: tuple[str, ...]) -> bool:
 def date_start(value: str | None) -> date | None:
     """The first day a ``YYYY`` / ``YYYY-MM`` / ``YYYY-MM-DD`` date can mean.
 
-    >>> date_start("2022-10"), date_start("2021"), date_start(None)
-    (datetime.date(2022, 10, 1), datetime.date(2021, 1, 1), None)
+    >>> date_start("2022-10"), date_start("2021"), date_start(None), date_start("2022-13")
+    (datetime.date(2022, 10, 1), datetime.date(2021, 1, 1), None, None)
     """
     if not value:
         return None
-    parts = [int(p) for p in value.split("-")] + [1, 1]
-    return date(parts[0], parts[1], parts[2])
+    try:
+        parts = [int(p) for p in value.split("-")] + [1, 1]
+        return date(parts[0], parts[1], parts[2])
+    except ValueError:  # "2022-13" has the right shape and no meaning: it orders nothing
+        return None
 
 
 def dates_agree(a: str | None, b: str | None, slack_days: int = 0) -> bool:
@@ -94,7 +97,7 @@ def dates_agree(a: str | None, b: str | None, slack_days: int = 0) -> bool:
         return True
     if a.startswith(b) or b.startswith(a):
         return True
-    if len(a) == len(b) == 10:
+    if len(a) == len(b) == 10 and date_start(a) and date_start(b):
         return abs((date_start(a) - date_start(b)).days) <= slack_days
     return False
 
@@ -323,7 +326,7 @@ def make_event(members: list[Report]) -> Event:
         target=_best(targets, key=len) if targets else None,
         amount=money.amount if money else None, currency=money.currency if money else None,
         per_period=first.per_period, amount_eur=money.amount_eur if money else None,
-        decision_date=decision, date_precision=_PRECISION[len(decision)] if decision else None,
+        decision_date=decision, date_precision=_PRECISION.get(len(decision)) if decision else None,
         order_text=most_confident("order_text"), deadline=most_confident("deadline"),
         deadline_date=most_confident("deadline_date"),
         legal_basis=sorted({b for m in members for b in m.legal_basis}),
@@ -433,10 +436,16 @@ def events_frame(events: list[Event]) -> pd.DataFrame:
 
 
 def link_events(actions: pd.DataFrame, articles: pd.DataFrame,
-                rules: EventRules | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """The actions with their ``event_id`` and ``case_id`` filled in, and the events table: the run's one call."""
+                rules: EventRules | None = None) -> tuple[pd.DataFrame, pd.DataFrame, list[dict]]:
+    """The run's one call: the actions with ``event_id`` and ``case_id`` filled in, the validated events table, and
+    an error record for each event row that failed its schema (such an event is dropped, its actions unlinked)."""
+    from .validate import split_valid
+
     events, links = build_events(actions, articles, rules)
+    events, errors = split_valid("events", events)
+    kept = set(events["event_id"])
     actions = actions.copy()
-    actions["event_id"] = [links.get(a, (None, None))[0] for a in actions["action_id"]]
-    actions["case_id"] = [links.get(a, (None, None))[1] for a in actions["action_id"]]
-    return actions, events
+    linked = [links.get(a, (None, None)) for a in actions["action_id"]]
+    actions["event_id"] = [e if e in kept else None for e, _ in linked]
+    actions["case_id"] = [c if e in kept else None for e, c in linked]
+    return actions, events, errors

@@ -74,8 +74,7 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
         m = frames["mentions"]
         m.loc[m["action_id"].isin(dropped), "action_id"] = None
     # Events and cases (pipeline/events.py), once the actions table is final: ids onto actions, events.parquet.
-    frames["actions"], frames["events"] = link_events(frames["actions"], frames["articles"])
-    frames["events"], event_errors = split_valid("events", frames["events"])
+    frames["actions"], frames["events"], event_errors = link_events(frames["actions"], frames["articles"])
     errors.extend(event_errors)
     columns = {"articles": ARTICLE_COLUMNS, "actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS,
                "events": EVENT_COLUMNS}

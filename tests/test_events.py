@@ -128,8 +128,16 @@ def test_proposed_then_imposed_fine_is_one_case_but_a_second_imposed_fine_is_not
 
 def test_empty_actions_give_an_empty_events_table():
     actions = pd.DataFrame(columns=list(_action(1, 1)))
-    linked, events = link_events(actions, _articles(), RULES)
-    assert events.empty and {"event_id", "case_id"} <= set(linked.columns)
+    linked, events, errors = link_events(actions, _articles(), RULES)
+    assert events.empty and not errors and {"event_id", "case_id"} <= set(linked.columns)
+
+
+def test_an_event_failing_its_schema_is_reported_and_its_actions_unlinked():
+    # a currency the actions schema would have refused: the events schema refuses it too
+    rows = [_action(1, 1), _action(2, 2, action_type="penalty", currency="EURO")]
+    linked, events, errors = link_events(pd.DataFrame(rows), _articles("2022-10-20", "2022-10-21"), RULES)
+    assert len(events) == 1 and errors and errors[0]["table"] == "events"
+    assert linked.event_id.isna().tolist() == [False, True]
 
 
 # ----------------------------------------------------------------------------------------- the corpus, end to end
