@@ -341,12 +341,14 @@ def group_reports(items: list[Report], rules: EventRules) -> list[list[Report]]:
     """Reports grouped into actions: each joins the earliest group all of whose members it matches, else founds one.
     A group holds at most one report per article (an article's own repeats were merged by the extractor)."""
     groups: list[list[Report]] = []
-    buckets: dict[tuple, list[list[Report]]] = {}  # only reports of one type and country can match
+    # Only reports of one type and country whose targets start with the same word can match: a bucket each, so a
+    # large run compares a report with a handful of events, not all of them.
+    buckets: dict[tuple, list[list[Report]]] = {}
     for r in items:
         if not r.regulator_country or not r.target_key:
             groups.append([r])  # nothing to tell it apart from another action: never merged
             continue
-        bucket = buckets.setdefault((r.action_type, r.regulator_country), [])
+        bucket = buckets.setdefault((r.action_type, r.regulator_country, r.target_key[0]), [])
         home = next((g for g in bucket if all(same_action(r, m, rules) for m in g)), None)
         if home is None:
             home = [r]
@@ -361,7 +363,7 @@ def group_reports(items: list[Report], rules: EventRules) -> list[list[Report]]:
 
 def link_cases(events: list[Event], rules: EventRules) -> None:
     """Give each event its ``case_id`` and ``case_seq`` (1 = first in time), in place."""
-    clusters: dict[str, list[list[Event]]] = {}
+    clusters: dict[tuple[str, str], list[list[Event]]] = {}
     singles: list[list[Event]] = []
     for e in events:
         reg = e.regulator_id or (f"country:{e.regulator_country}" if e.regulator_country else None)
@@ -369,7 +371,7 @@ def link_cases(events: list[Event], rules: EventRules) -> None:
         if reg is None or not key:
             singles.append([e])
             continue
-        groups = clusters.setdefault(reg, [])
+        groups = clusters.setdefault((reg, key[0]), [])  # same_target needs the same first word
         home = next((g for g in groups if any(same_target(key, target_key(o.target, rules.target_stopwords))
                                               for o in g)), None)
         if home is None:
