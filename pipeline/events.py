@@ -361,6 +361,17 @@ def group_reports(items: list[Report], rules: EventRules) -> list[list[Report]]:
 
 # -------------------------------------------------------------------------------------------------- events -> cases
 
+def _decision_cut(e: Event, cases: list[list[Event]], late: tuple[str, ...]) -> list[Event] | None:
+    """The case whose decision ``e`` cut or quashed: the one of the same type and currency with the smallest amount
+    not below ``e``'s (a court lowers a fine, never raises it); the latest case when ``e`` has no amount."""
+    if e.amount is None:
+        return cases[-1] if cases else None
+    fits = [(o.amount, -i, case) for i, case in enumerate(cases) for o in case
+            if o.action_type == e.action_type and o.currency == e.currency and o.amount is not None
+            and o.amount >= e.amount and o.status not in late]
+    return min(fits, key=lambda f: (f[0], f[1]))[2] if fits else None
+
+
 def link_cases(events: list[Event], rules: EventRules) -> None:
     """Give each event its ``case_id`` and ``case_seq`` (1 = first in time), in place."""
     clusters: dict[tuple[str, str], list[list[Event]]] = {}
@@ -395,8 +406,14 @@ def link_cases(events: list[Event], rules: EventRules) -> None:
         closed, last = False, None
         for e in group:
             t = when(e)
+            if e.status in rules.case_late_statuses and e.action_type in heads:
+                earlier = _decision_cut(e, cases, rules.case_late_statuses)
+                if earlier is not None:  # the decision this cut or quashed, however long ago
+                    earlier.append(e)
+                    continue
             new_decision = e.action_type in heads and e.status in rules.case_new_statuses
-            too_late = t is not None and last is not None and (t - last).days > rules.case_window_days
+            too_late = (t is not None and last is not None and (t - last).days > rules.case_window_days
+                        and e.status not in rules.case_late_statuses)
             if not cases or too_late or (new_decision and closed):
                 cases.append([])
                 closed = False

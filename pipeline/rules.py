@@ -83,6 +83,7 @@ class EventRules:
     case_head_types: tuple[str, ...]
     case_new_statuses: tuple[str, ...]
     case_closed_statuses: tuple[str, ...]
+    case_late_statuses: tuple[str, ...]
     target_stopwords: tuple[str, ...]
 
 
@@ -222,7 +223,7 @@ def load_event_rules(path: Path) -> EventRules:
     """The settings of ``events.tsv``: each exactly once, each of its kind; anything else is a :class:`RulesError`."""
     kinds = {"amount_tolerance": "fraction", "eur_tolerance": "fraction", "date_slack_days": "days",
              "case_window_days": "days", "case_head_types": ACTION_TYPES, "case_new_statuses": STATUSES,
-             "case_closed_statuses": STATUSES, "target_stopwords": "words"}
+             "case_closed_statuses": STATUSES, "case_late_statuses": STATUSES, "target_stopwords": "words"}
     values, errors = {}, []
     for n, r in _read_tsv(path, ["setting", "value", "meaning"]):
         where, name, raw = f"{path}:{n}", r["setting"], r["value"]

@@ -126,6 +126,26 @@ def test_proposed_then_imposed_fine_is_one_case_but_a_second_imposed_fine_is_not
     assert cases[0] == cases[1] != cases[2]
 
 
+def test_a_court_cutting_a_fine_years_later_joins_its_case():
+    rows = [_action(1, 1, regulator_id="eu-commission", regulator_country="EU", target="Google",
+                    amount=Decimal("4340000000"), decision_date="2018-07"),
+            _action(2, 2, regulator_id="eu-commission", regulator_country="EU", target="Google", status="reduced",
+                    amount=Decimal("4125000000"), decision_date=None)]
+    _, links = _events(rows, ["2018-07-18", "2022-09-14"])
+    assert links[f"{1:016x}"][1] == links[f"{2:016x}"][1]
+
+
+def test_a_cut_fine_joins_the_decision_it_cut_not_the_latest():
+    google = {"regulator_id": "eu-commission", "regulator_country": "EU", "target": "Google"}
+    rows = [_action(1, 1, amount=Decimal("2420000000"), decision_date="2017-06", **google),
+            _action(2, 2, amount=Decimal("4340000000"), decision_date="2018-07", **google),
+            _action(3, 3, amount=Decimal("1490000000"), decision_date="2019-03", **google),
+            _action(4, 4, status="reduced", amount=Decimal("4125000000"), decision_date=None, **google)]
+    _, links = _events(rows, ["2017-06-27", "2018-07-18", "2019-03-20", "2022-09-14"])
+    case = [links[f"{n:016x}"][1] for n in (1, 2, 3, 4)]
+    assert len(set(case[:3])) == 3 and case[3] == case[1]
+
+
 def test_empty_actions_give_an_empty_events_table():
     actions = pd.DataFrame(columns=list(_action(1, 1)))
     linked, events, errors = link_events(actions, _articles(), RULES)
