@@ -8,7 +8,7 @@ CORPUS ?= corpus/articles
 EXTERNAL ?= ../shared/eval/gdpr_fines_privacyaffairs/gdpr_violations.tsv
 
 .DEFAULT_GOAL := help
-.PHONY: help run test eval clean
+.PHONY: help run test eval export report clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,6 +21,17 @@ $(STAMP): pyproject.toml constraints.txt
 
 run: $(STAMP) ## Set up .venv and run the pipeline on corpus/ into outputs/
 	$(PY) -m pipeline run $(CORPUS) --out $(OUT)
+
+# The tables export and report read; rebuilt when the corpus, the rules or the code change.
+TABLES := $(OUT)/events.parquet
+$(TABLES): $(STAMP) $(wildcard rules/*.tsv) $(wildcard pipeline/*.py) $(shell find $(CORPUS) -type f 2>/dev/null)
+	$(PY) -m pipeline run $(CORPUS) --out $(OUT)
+
+export: $(TABLES) ## Write outputs/enforcement.xlsx and outputs/csv/*.csv from the run's tables (runs it if stale)
+	$(PY) -m pipeline export $(OUT)
+
+report: $(TABLES) ## Write outputs/report.html (self-contained charts and tables) from the run's tables
+	$(PY) -m pipeline report $(OUT)
 
 test: $(STAMP) ## Set up .venv and run the tests (unit, doctest, end-to-end)
 	$(PY) -m pytest

@@ -47,6 +47,7 @@ def run_cmd(
     lines = [f"inputs read: {summary.inputs}", f"articles ok: {ok}",
              "rejected: " + (", ".join(f"{k} {v}" for k, v in rejected.items()) if rejected else "none"),
              f"actions found: {summary.actions}", f"mentions: {summary.mentions}",
+             f"events (actions across articles): {summary.events}, in {summary.cases} cases",
              f"rows failing validation (see errors.parquet): {summary.invalid_rows}",
              "files written: " + ", ".join(str(p) for p in summary.files)]
     typer.echo("\n".join(lines), err=True)
@@ -76,6 +77,44 @@ def eval_cmd(
     if below and not no_floors:
         typer.echo("below floor: " + ", ".join(f"{k} {v:.3f} < {FLOORS[k]:.2f}" for k, v in below.items()), err=True)
         raise typer.Exit(1)
+
+
+@app.command("export")
+def export_cmd(
+    folder: Annotated[Path, typer.Argument(help="Folder holding a run's Parquet tables (the run's --out).")]
+    = Path("outputs"),
+) -> None:
+    """Write enforcement.xlsx (one sheet per table and a data dictionary) and csv/*.csv into FOLDER."""
+    from .export import export
+
+    try:
+        paths = export(folder)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    except OSError as exc:
+        typer.echo(f"error: could not write the spreadsheets: {exc}", err=True)
+        raise typer.Exit(4)
+    typer.echo("files written: " + ", ".join(str(p) for p in paths), err=True)
+
+
+@app.command("report")
+def report_cmd(
+    folder: Annotated[Path, typer.Argument(help="Folder holding a run's Parquet tables (the run's --out).")]
+    = Path("outputs"),
+) -> None:
+    """Write report.html into FOLDER: one self-contained page of charts and tables (no network needed to view)."""
+    from .report import report
+
+    try:
+        path = report(folder)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    except OSError as exc:
+        typer.echo(f"error: could not write the report: {exc}", err=True)
+        raise typer.Exit(4)
+    typer.echo(f"file written: {path}", err=True)
 
 
 def main() -> None:

@@ -79,6 +79,21 @@ class Law:
     aliases: tuple[str, ...]
 
 
+@dataclass(frozen=True)
+class EventRules:
+    """Tolerances and windows for merging actions into events and events into cases (``rules/events.tsv``)."""
+
+    amount_tolerance: Decimal
+    eur_tolerance: Decimal
+    date_slack_days: int
+    case_window_days: int
+    case_head_types: tuple[str, ...]
+    case_new_statuses: tuple[str, ...]
+    case_closed_statuses: tuple[str, ...]
+    case_late_statuses: tuple[str, ...]
+    target_stopwords: tuple[str, ...]
+
+
 @dataclass(frozen=True, eq=False)  # hashed by identity: caches key on the loaded rules object
 class Rules:
     regulators: tuple[Regulator, ...]
@@ -89,6 +104,7 @@ class Rules:
     laws: tuple[Law, ...]
     regulator_by_id: dict[str, Regulator] = field(default_factory=dict)
     regions: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # ISO 3166-2 -> (name, aliases)
+    events: EventRules | None = None
 
     def cues_of(self, group: str) -> tuple[Cue, ...]:
         return tuple(c for c in self.cues if c.group == group)
@@ -234,6 +250,44 @@ def load_laws(path: Path) -> tuple[Law, ...]:
     return tuple(Law(r["short"], _split(r["aliases"])) for _, r in _read_tsv(path, ["short", "aliases"]))
 
 
+def load_event_rules(path: Path) -> EventRules:
+    """The settings of ``events.tsv``: each exactly once, each of its kind; anything else is a :class:`RulesError`."""
+    kinds = {"amount_tolerance": "fraction", "eur_tolerance": "fraction", "date_slack_days": "days",
+             "case_window_days": "days", "case_head_types": ACTION_TYPES, "case_new_statuses": STATUSES,
+             "case_closed_statuses": STATUSES, "case_late_statuses": STATUSES, "target_stopwords": "words"}
+    values, errors = {}, []
+    for n, r in _read_tsv(path, ["setting", "value", "meaning"]):
+        where, name, raw = f"{path}:{n}", r["setting"], r["value"]
+        kind = kinds.get(name)
+        if name in values:
+            errors.append(f"{where}: setting {name!r} given twice")
+        if kind is None:
+            errors.append(f"{where}: unknown setting {name!r}")
+        elif kind == "fraction":
+            try:
+                values[name] = Decimal(raw)
+                if not 0 <= values[name] < 1:
+                    errors.append(f"{where}: {name} must be a fraction in [0, 1), got {raw!r}")
+            except InvalidOperation:
+                errors.append(f"{where}: {name} must be a decimal, got {raw!r}")
+        elif kind == "days":
+            if not raw.isdigit():
+                errors.append(f"{where}: {name} must be a whole number of days, got {raw!r}")
+            else:
+                values[name] = int(raw)
+        else:
+            words = _split(raw)
+            bad = [w for w in words if kind != "words" and w not in kind]
+            if bad or not words:
+                errors.append(f"{where}: {name} has unknown values {bad or [raw]}; allowed: {kind}")
+            values[name] = tuple(w.casefold() for w in words)
+    missing = [k for k in kinds if k not in values and not any(f"{k!r}" in e for e in errors)]
+    errors += [f"{path}: setting {k!r} is missing" for k in missing]
+    if errors:
+        raise RulesError("\n".join(errors))
+    return EventRules(**values)
+
+
 @lru_cache(maxsize=4)
 def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
     """Load every rule file; raises :class:`RulesError` naming each malformed line."""
@@ -253,5 +307,6 @@ def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
         laws=load_laws(rules_dir / "laws.tsv"),
         regulator_by_id={r.id: r for r in regulators},
         regions=regions,
+        events=load_event_rules(rules_dir / "events.tsv"),
     )
     return rules

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from .events import EVENT_COLUMNS, link_events
 from .extract import Extractor
 from .ingest import read_paths
 from .nlp import build_nlp
@@ -29,6 +30,8 @@ class Summary:
     by_status: Counter = field(default_factory=Counter)
     actions: int = 0
     mentions: int = 0
+    events: int = 0
+    cases: int = 0
     invalid_rows: int = 0
     files: list[Path] = field(default_factory=list)
 
@@ -70,7 +73,11 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
         dropped = {e["row_id"] for e in errors if e["table"] == "actions"}
         m = frames["mentions"]
         m.loc[m["action_id"].isin(dropped), "action_id"] = None
-    columns = {"articles": ARTICLE_COLUMNS, "actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS}
+    # Events and cases (pipeline/events.py), once the actions table is final: ids onto actions, events.parquet.
+    frames["actions"], frames["events"], event_errors = link_events(frames["actions"], frames["articles"])
+    errors.extend(event_errors)
+    columns = {"articles": ARTICLE_COLUMNS, "actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS,
+               "events": EVENT_COLUMNS}
     for name, df in frames.items():
         path = out / f"{name}.parquet"
         write_parquet(to_arrow(df, columns[name]), path)
@@ -80,5 +87,6 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
     summary.files.append(err_path)
     summary.actions = len(frames["actions"])
     summary.mentions = len(frames["mentions"])
+    summary.events, summary.cases = len(frames["events"]), frames["events"]["case_id"].nunique()
     summary.invalid_rows = len({(e["table"], e["row_id"]) for e in errors})
     return summary

@@ -99,6 +99,9 @@ ACTIONS = pa.DataFrameSchema(
         "char_end": pa.Column(int),
         "n_chars": pa.Column(int),
         "confidence": pa.Column(float, pa.Check.in_range(0, 1)),
+        # Set after validation by pipeline/events.py; checked when present.
+        "event_id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{16}$"), nullable=True, required=False),
+        "case_id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{16}$"), nullable=True, required=False),
     },
     checks=[
         pa.Check(_date_matches_precision, error="decision_date must match its date_precision"),
@@ -127,8 +130,58 @@ MENTIONS = pa.DataFrameSchema(
     strict=True, coerce=False,
 )
 
-SCHEMAS = {"articles": ARTICLES, "actions": ACTIONS, "mentions": MENTIONS}
-ID_COLUMN = {"articles": "article_id", "actions": "action_id", "mentions": "mention_id"}
+HEX16 = r"^[0-9a-f]{16}$"
+
+
+def _lists_of_str(s: pd.Series) -> pd.Series:
+    return s.map(lambda v: v is not None and all(isinstance(x, str) for x in v))
+
+
+EVENTS = pa.DataFrameSchema(
+    {
+        "event_id": pa.Column(str, pa.Check.str_matches(HEX16), unique=True),
+        "case_id": pa.Column(str, pa.Check.str_matches(HEX16)),
+        "case_seq": pa.Column(int, pa.Check.ge(1)),
+        "action_type": pa.Column(str, pa.Check.isin(ACTION_TYPES)),
+        "status": pa.Column(str, pa.Check.isin(ACTION_STATUSES)),
+        "regulator_id": pa.Column(str, nullable=True),
+        "regulator": pa.Column(str, nullable=True),
+        "regulator_country": pa.Column(str, pa.Check.str_matches(ISO2), nullable=True),
+        "target": pa.Column(str, nullable=True),
+        "amount": pa.Column(object, pa.Check(_positive_decimal, error="amount must be a positive Decimal"), nullable=True),
+        "currency": pa.Column(str, pa.Check.str_matches(ISO4217), nullable=True),
+        "per_period": pa.Column(str, pa.Check.isin(["day", "week", "month"]), nullable=True),
+        "amount_eur": pa.Column(object, pa.Check(_positive_decimal), nullable=True),
+        "decision_date": pa.Column(str, nullable=True),
+        "date_precision": pa.Column(str, pa.Check.isin(list(DATE_BY_PRECISION)), nullable=True),
+        "order_text": pa.Column(str, nullable=True),
+        "deadline": pa.Column(str, pa.Check.str_matches(DURATION), nullable=True),
+        "deadline_date": pa.Column("datetime64[ms]", nullable=True),
+        "legal_basis": pa.Column(object, pa.Check(_lists_of_str)),
+        "n_articles": pa.Column(int, pa.Check.ge(1)),
+        "first_seen": pa.Column("datetime64[ms]", nullable=True),
+        "last_seen": pa.Column("datetime64[ms]", nullable=True),
+        "article_ids": pa.Column(object, pa.Check(_lists_of_str)),
+        "urls": pa.Column(object, pa.Check(_lists_of_str)),
+        "action_ids": pa.Column(object, pa.Check(_lists_of_str)),
+        "conflicts": pa.Column(object, pa.Check(_lists_of_str)),
+        "conflict_values": pa.Column(str, nullable=True),
+        "evidence": pa.Column(str, pa.Check.str_length(min_value=1)),
+        "confidence": pa.Column(float, pa.Check.in_range(0, 1)),
+    },
+    checks=[
+        pa.Check(_date_matches_precision, error="decision_date must match its date_precision"),
+        pa.Check(lambda df: df["n_articles"] == df["article_ids"].map(len), error="n_articles counts article_ids"),
+        pa.Check(lambda df: df["first_seen"].isna() | (df["first_seen"] <= df["last_seen"]),
+                 error="first_seen after last_seen"),
+        pa.Check(lambda df: (df["conflicts"].map(len) > 0) == df["conflict_values"].notna(),
+                 error="conflict_values exactly when conflicts"),
+    ],
+    strict=True, coerce=False,
+)
+
+SCHEMAS = {"articles": ARTICLES, "actions": ACTIONS, "mentions": MENTIONS, "events": EVENTS}
+ID_COLUMN = {"articles": "article_id", "actions": "action_id", "mentions": "mention_id", "events": "event_id"}
 
 
 def split_valid(table: str, df: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]:
@@ -149,6 +202,6 @@ def split_valid(table: str, df: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]
         for i in rows:
             bad.add(i)
             errors.append({"table": table, "row_id": str(df.at[i, ID_COLUMN[table]]),
-                           "article_id": str(df.at[i, "article_id"]), "column": str(case.get("column")),
+                           "article_id": str(df.at[i, "article_id"]) if "article_id" in df else None, "column": str(case.get("column")),
                            "check": str(case.get("check")), "failure": str(case.get("failure_case"))})
     return df.drop(index=list(bad)), errors

@@ -20,7 +20,9 @@ ARTICLE_COLUMNS = ["article_id", "source", "external_id", "url", "title", "publi
 ACTION_COLUMNS = ["action_id", "article_id", "action_type", "status", "regulator_id", "regulator", "regulator_country",
                   "target", "amount", "currency", "amount_text", "amount_min", "amount_max", "per_period", "amount_eur",
                   "fx_date", "decision_date", "date_precision", "order_text", "deadline", "deadline_date",
-                  "legal_basis", "evidence", "char_start", "char_end", "confidence"]
+                  "legal_basis", "evidence", "char_start", "char_end", "confidence", "event_id", "case_id"]
+# Filled in after validation by pipeline/events.py (link_events), not by the extractor.
+LINK_COLUMNS = ["event_id", "case_id"]
 MENTION_COLUMNS = ["mention_id", "article_id", "action_id", "kind", "text", "char_start", "char_end", "normalized",
                    "role", "amount", "currency"]
 
@@ -29,6 +31,10 @@ ARROW_TYPES = {
     "amount": MONEY, "amount_min": MONEY, "amount_max": MONEY, "amount_eur": MONEY,
     "n_chars": pa.int64(), "char_start": pa.int64(), "char_end": pa.int64(), "confidence": pa.float64(),
     "legal_basis": pa.list_(pa.string()),
+    # events.parquet
+    "first_seen": pa.date32(), "last_seen": pa.date32(), "case_seq": pa.int64(), "n_articles": pa.int64(),
+    "article_ids": pa.list_(pa.string()), "urls": pa.list_(pa.string()), "action_ids": pa.list_(pa.string()),
+    "conflicts": pa.list_(pa.string()),
 }
 
 
@@ -59,11 +65,11 @@ def articles_frame(articles: list[Article]) -> pd.DataFrame:
 def actions_frame(actions: list[Action], n_chars: dict[str, int]) -> pd.DataFrame:
     rows = []
     for a in actions:
-        row = {c: getattr(a, c) for c in ACTION_COLUMNS if c != "action_id"}
+        row = {c: getattr(a, c) for c in ACTION_COLUMNS if c != "action_id" and c not in LINK_COLUMNS}
         row["action_id"] = a.action_id
         row["n_chars"] = n_chars.get(a.article_id, 0)
         rows.append(row)
-    df = pd.DataFrame(rows, columns=ACTION_COLUMNS + ["n_chars"])
+    df = pd.DataFrame(rows, columns=[c for c in ACTION_COLUMNS if c not in LINK_COLUMNS] + ["n_chars"])
     for c in ("char_start", "char_end", "n_chars"):
         df[c] = df[c].astype("int64")
     df["confidence"] = df["confidence"].astype("float64")
@@ -90,7 +96,7 @@ def to_arrow(df: pd.DataFrame, columns: list[str]) -> pa.Table:
     fields = [pa.field(c, ARROW_TYPES.get(c, pa.string())) for c in columns]
     data = {}
     for f in fields:
-        values = df[f.name].tolist() if f.name in df else []
+        values = df[f.name].tolist() if f.name in df else [None] * len(df)
         if pa.types.is_date32(f.type):
             values = [None if v is None or pd.isna(v) else pd.Timestamp(v).date() for v in values]
         data[f.name] = pa.array(values, type=f.type)

@@ -15,5 +15,5 @@ def corpus_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("corpus_out")
     summary = run([ROOT / "corpus" / "articles"], out)
-    tables = {n: pd.read_parquet(out / f"{n}.parquet") for n in ("articles", "actions", "mentions", "errors")}
+    tables = {n: pd.read_parquet(out / f"{n}.parquet") for n in ("articles", "actions", "mentions", "events", "errors")}
     return summary, tables

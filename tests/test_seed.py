@@ -82,3 +82,13 @@ def test_seed_turnover_range_is_revenue(seed):
     _, mentions = seed
     rng = mentions[(mentions.kind == "money") & mentions.text.str.contains("to \\$5 million")]
     assert list(rng.role) == ["revenue"] and rng.action_id.isna().all()
+
+
+def test_seed_cnil_decision_and_its_penalties_are_one_case(seed):
+    actions, _ = seed
+    cnil = actions[actions.regulator_id == "fr-cnil"]
+    kinds = {(r.action_type, r.status) for r in cnil.itertuples()}
+    assert {("fine", "imposed"), ("order", "imposed"), ("penalty", "threatened"), ("penalty", "imposed")} <= kinds
+    assert cnil.case_id.nunique() == 1
+    others = actions[actions.regulator_id != "fr-cnil"]
+    assert not set(others.case_id) & set(cnil.case_id)

@@ -1,0 +1,268 @@
+"""Spreadsheets for analysts: the Parquet tables as one XLSX workbook and as CSV files, ready to open.
+
+The workbook has one sheet per table with typed cells (amounts are numbers with the currency in the next column,
+calendar dates are dates), a frozen header row, an autofilter and column widths that fit, and a ``dictionary``
+sheet saying what every column means. CSV files are UTF-8 with a byte-order mark, which is how Excel recognises
+UTF-8. In both, no text cell can be run as a formula (:func:`inert`): article text is untrusted input.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import math
+import os
+import tempfile
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+TABLES = ("events", "actions", "articles", "mentions", "errors")  # sheet order: what analysts open first
+# A spreadsheet runs a cell that starts with one of these as a formula (or a DDE command, in older Excel).
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+MAX_CELL = 32_767  # Excel's limit on characters in one cell
+MAX_ROWS = 1_048_576 - 1  # Excel's row limit, less the header
+AMOUNT_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
+
+DICTIONARY = {
+    "events": {
+        "event_id": "16 hex chars; the id of the action's earliest report, so it stays when later articles join",
+        "case_id": "16 hex chars, shared by a decision and what followed it (order, penalties, appeal), same regulator and target",
+        "case_seq": "position of the event in its case, in time order (1 = first)",
+        "action_type": "fine, penalty (periodic, daily or overdue-payment), order, ban, settlement, warning, reprimand",
+        "status": "imposed, threatened, proposed, appealed, reduced, annulled: the value most articles give",
+        "regulator_id": "registry id (rules/regulators.tsv)", "regulator": "registry name",
+        "regulator_country": "ISO 3166-1 alpha-2 or EU", "target": "the organisation or person sanctioned",
+        "amount": "the amount most articles give, in currency", "currency": "ISO 4217",
+        "per_period": "day, week or month for periodic penalties", "amount_eur": "EUR at the ECB reference rate",
+        "decision_date": "YYYY-MM-DD, YYYY-MM or YYYY (text: a month is not a day)",
+        "date_precision": "day, month or year", "order_text": "the measure ordered",
+        "deadline": "ISO 8601 duration to comply (P2M)", "deadline_date": "the date to comply by, when computable",
+        "legal_basis": "laws cited, ';'-separated", "n_articles": "how many articles report this action",
+        "first_seen": "earliest publication date among them", "last_seen": "latest publication date among them",
+        "article_ids": "the reporting articles, ';'-separated", "urls": "their URLs, ';'-separated",
+        "action_ids": "the rows of the actions table merged into this event, ';'-separated",
+        "conflicts": "fields on which the articles disagree, ';'-separated",
+        "conflict_values": "the disagreeing values, field: value | value",
+        "evidence": "the sentence of the most confident report", "confidence": "0-1, the highest of the reports",
+    },
+    "actions": {
+        "action_id": "16 hex chars", "article_id": "the article it was read from",
+        "action_type": "fine, penalty, order, ban, settlement, warning, reprimand",
+        "status": "imposed, threatened, proposed, appealed, reduced, annulled",
+        "regulator_id": "registry id; empty when only a country is known", "regulator": "registry name",
+        "regulator_country": "ISO 3166-1 alpha-2 or EU", "target": "the organisation or person sanctioned",
+        "amount": "exact amount in currency", "currency": "ISO 4217", "amount_text": "the amount as written",
+        "amount_min": "low end of a range (amount is then empty)", "amount_max": "high end of a range",
+        "per_period": "day, week or month for periodic penalties",
+        "amount_eur": "EUR at the ECB reference rate of fx_date", "fx_date": "date of the rate used",
+        "decision_date": "YYYY-MM-DD, YYYY-MM or YYYY (text: a month is not a day)",
+        "date_precision": "day, month or year", "order_text": "the measure ordered",
+        "deadline": "ISO 8601 duration (P2M)", "deadline_date": "the date, when computable",
+        "legal_basis": "laws cited, ';'-separated", "evidence": "the sentence the action was read from",
+        "char_start": "offset of the sentence in the article text", "char_end": "end offset",
+        "confidence": "0-1", "event_id": "the event (events sheet) this report belongs to",
+        "case_id": "the case of that event",
+    },
+    "articles": {
+        "article_id": "16 hex chars from the normalised text", "source": "the path as given, or file:LINE for records",
+        "external_id": "the record's id", "url": "URL", "title": "title",
+        "published": "publication date (only when it names a day)", "language": "en when the text reads as English",
+        "encoding": "encoding the bytes were decoded with", "n_chars": "characters of normalised text",
+        "status": "ok or why it was rejected", "error": "what was wrong; empty when ok",
+    },
+    "mentions": {
+        "mention_id": "16 hex chars", "article_id": "the article", "action_id": "the action it is part of, if any",
+        "kind": "regulator, target, money, date, order, legal_basis", "text": "the span as written",
+        "char_start": "offset in the article text", "char_end": "end offset", "normalized": "normalised value",
+        "role": "for money: sanction, valuation, revenue, profit, funding, statutory_max, ...",
+        "amount": "amount of a money span", "currency": "ISO 4217",
+    },
+    "errors": {
+        "table": "the table the row failed", "row_id": "the row's id", "article_id": "its article",
+        "column": "the column that failed", "check": "the check it failed", "failure": "the failing value",
+    },
+}
+
+
+def inert(text: str) -> str:
+    """Text a spreadsheet will show but never run: a leading ``'`` when it starts like a formula.
+
+    >>> inert('=HYPERLINK("http://evil.example","click")')
+    '\\'=HYPERLINK("http://evil.example","click")'
+    >>> inert("+1 555 0100"), inert("-2%"), inert("@SUM(A1)"), inert("\\t=1+1")
+    ("'+1 555 0100", "'-2%", "'@SUM(A1)", "'\\t=1+1")
+    >>> inert("Clearview AI"), inert("")
+    ('Clearview AI', '')
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def _missing(v) -> bool:
+    if v is None or v is pd.NaT or v is pd.NA:
+        return True
+    return isinstance(v, float) and math.isnan(v)
+
+
+def cell_value(v):
+    """One table value as a spreadsheet cell value: a number, a date, inert text, or None.
+
+    >>> cell_value(Decimal("20000000.000000")), cell_value(dt.date(2022, 10, 17)), cell_value(["GDPR Art. 6", "GDPR Art. 9"])
+    (20000000.0, datetime.date(2022, 10, 17), 'GDPR Art. 6; GDPR Art. 9')
+    >>> cell_value(float("nan")) is None, cell_value("=1+1")
+    (True, "'=1+1")
+    """
+    if isinstance(v, (list, tuple, np.ndarray)):
+        return inert("; ".join(str(x) for x in v)) if len(v) else None
+    if _missing(v):
+        return None
+    if isinstance(v, Decimal):
+        return float(v)  # a spreadsheet number is a double; the exact value stays in the Parquet and CSV files
+    if isinstance(v, dt.datetime):  # also pd.Timestamp; the tables hold calendar dates, not times
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if isinstance(v, (bool, int, float)):
+        return v
+    return inert(str(v))
+
+
+def csv_value(v) -> str:
+    """One table value as CSV text: exact decimals, ISO dates, inert text, empty for missing.
+
+    >>> csv_value(Decimal("13377600000.000000")), csv_value(dt.date(2023, 5, 22)), csv_value("@cmd"), csv_value(None)
+    ('13377600000', '2023-05-22', "'@cmd", '')
+    """
+    if isinstance(v, Decimal):
+        return f"{v.normalize():f}"
+    value = cell_value(v)
+    if value is None:
+        return ""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write`` on a temporary file beside ``path``, then rename it over ``path``: never half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(Path(tmp))
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes it private; analysts share these files
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def _width(header: str, values: list) -> float:
+    longest = max([len(header)] + [len(str(v)) for v in values[:500] if v is not None])
+    return min(max(longest, 8), 60) + 2  # wide enough to read, narrow enough that a sentence wraps off-screen
+
+
+def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
+    """One sheet per table (in :data:`TABLES` order), then the data dictionary, written atomically."""
+    from openpyxl import Workbook
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    def clean(v):
+        if isinstance(v, str):  # control characters are not allowed in XLSX; articles may contain them
+            v = ILLEGAL_CHARACTERS_RE.sub(" ", v)
+            return v[:MAX_CELL]
+        return v
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for name in [t for t in TABLES if t in tables]:
+        df = tables[name]
+        if len(df) > MAX_ROWS:
+            raise ValueError(f"{name}: {len(df)} rows do not fit in a spreadsheet ({MAX_ROWS}); use the CSV file")
+        ws = wb.create_sheet(name)
+        columns = list(df.columns)
+        ws.append(columns)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        rows = [[clean(cell_value(v)) for v in row] for row in df.itertuples(index=False, name=None)]
+        for row in rows:
+            ws.append(row)
+        for j, col in enumerate(columns, 1):
+            letter = get_column_letter(j)
+            values = [r[j - 1] for r in rows]
+            fmt = None
+            if any(isinstance(v, dt.date) for v in values):
+                fmt = DATE_FORMAT
+            elif col.startswith("amount") and any(isinstance(v, float) for v in values):
+                fmt = AMOUNT_FORMAT
+            if fmt:
+                for (cell,) in ws.iter_rows(min_row=2, min_col=j, max_col=j):
+                    cell.number_format = fmt
+            width = 12 if fmt == DATE_FORMAT else 18 if fmt else _width(col, values)
+            ws.column_dimensions[letter].width = width
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(max(len(columns), 1))}{len(rows) + 1}"
+    ws = wb.create_sheet("dictionary")
+    ws.append(["table", "column", "meaning"])
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for name in [t for t in TABLES if t in tables]:
+        for col in tables[name].columns:
+            ws.append([name, col, inert(DICTIONARY.get(name, {}).get(col, ""))])
+    for letter, width in zip("ABC", (12, 18, 100)):
+        ws.column_dimensions[letter].width = width
+    for (cell,) in ws.iter_rows(min_row=2, min_col=3, max_col=3):
+        cell.alignment = Alignment(wrap_text=True)
+    ws.freeze_panes = "A2"
+    ws.auto_filter.ref = f"A1:C{ws.max_row}"
+    write_atomic(path, lambda tmp: wb.save(tmp))
+
+
+def write_csv(df: pd.DataFrame, path: Path) -> None:
+    """``df`` as CSV, UTF-8 with BOM, every field quoted where needed, written atomically."""
+    def write(tmp: Path) -> None:
+        with tmp.open("w", encoding="utf-8-sig", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(list(df.columns))
+            for row in df.itertuples(index=False, name=None):
+                w.writerow([csv_value(v) for v in row])
+    write_atomic(path, write)
+
+
+def export_tables(tables: dict[str, pd.DataFrame], out: Path) -> list[Path]:
+    """Write ``out/enforcement.xlsx`` and ``out/csv/<table>.csv`` for each table; the paths written."""
+    out = Path(out)
+    written = []
+    for name in [t for t in TABLES if t in tables]:
+        path = out / "csv" / f"{name}.csv"
+        write_csv(tables[name], path)
+        written.append(path)
+    xlsx = out / "enforcement.xlsx"
+    write_xlsx(tables, xlsx)
+    return [xlsx] + written
+
+
+def read_tables(folder: Path, names: tuple[str, ...] = TABLES) -> dict[str, pd.DataFrame]:
+    """The Parquet tables of a run; a missing one is an error naming it (run the pipeline first)."""
+    folder = Path(folder)
+    missing = [n for n in names if not (folder / f"{n}.parquet").is_file()]
+    if missing:
+        raise FileNotFoundError(f"{folder}: no {', '.join(m + '.parquet' for m in missing)}; run the pipeline first")
+    return {n: pd.read_parquet(folder / f"{n}.parquet") for n in names}
+
+
+def export(folder: Path) -> list[Path]:
+    """Read the run's Parquet tables in ``folder`` and write the spreadsheet files beside them."""
+    return export_tables(read_tables(folder), folder)
