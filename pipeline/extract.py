@@ -101,6 +101,7 @@ class Extractor:
         self.role_windows = {c.value: c for c in rules.cues_of("role")}
         self.lex = {name: rules.lexicon(name) for name in LEXICONS}
         self.ambiguous = {c.form.lower(): c.candidates for c in rules.currencies if c.candidates}
+        self.ref_heads = {p.split()[-1].lower() for c in rules.cues_of("target_ref") for p in c.phrases}
         self.country_names = {a.casefold() for name, aliases in rules.countries.values() for a in (name, *aliases)}
 
     # -- entry point -------------------------------------------------------------------------------------------
@@ -571,6 +572,19 @@ class _Context:
                 if kind == "fine" and not tx:
                     continue
                 out.append(self._candidate(si, cue.start, cue.end, kind, reg, rx, tgt, tx))
+        # "under threat of a daily penalty", "would otherwise face penalty payments of up to 5% of daily turnover":
+        # a periodic penalty threatened without an amount.
+        if not any(m.role == "sanction" for m in sent_moneys):
+            for p in self.cues_in("periodic", si):
+                threat = [c for c in self.cues_in("status", si)
+                          if c.id_ == "threatened" and c.end <= p.start and p.start - c.end <= 8]
+                if threat and not self._negated(p):
+                    reg, rx = self._attach_regs(p.start, p.end, si, sent_moneys, last_reg)[0]
+                    tgt, tx = self._attach_targets(p.start, p.end, si, sent_moneys)[0]
+                    c = self._candidate(si, p.start, p.end, "penalty", reg, rx, tgt, tx)
+                    c.action.status = "threatened"
+                    out.append(c)
+                    break
         return out
 
     def _subject_of(self, cue: Span, si: int) -> list[tuple[str | None, bool]]:
@@ -755,6 +769,8 @@ class _Context:
         # Between the verb and its "to" stands who was ordered ("the company", "both Google and Facebook", "Clearview
         # in November 2021"), not other content words: "a consent order by deceiving users about their ability to".
         ref_toks = {i for c in self.cues_in("target_ref", si) for i in range(c.start, c.end)}
+        # "the US company": a reference with a country word inside it
+        ref_toks |= {t.i for t in self.doc[cue.end:to_i] if t.lower_ in self.ex.ref_heads}
         date_toks = {i for d in self.dates for i in range(d[0], d[1])}
         if any(t.is_alpha and t.is_lower and not t.is_stop and t.i not in ref_toks and t.i not in date_toks
                for t in self.doc[cue.end:to_i]):
@@ -763,11 +779,14 @@ class _Context:
         if verb.lower_ in ("pay", "be", "the", "a", "an", "its", "their", "comply", "date") or not verb.is_alpha:
             return []  # a payment is the money action; "to comply" restates an earlier order
         rest = self.doc[to_i + 1:sent.end].text
+        given = parse_duration(self.doc[cue.end:to_i].text) if to_i > cue.end else None  # "gave it two months to"
         measures = []
         while rest:
             end = _CLAUSE_END.search(rest)
             measure = self._measure(rest[:end.start()] if end else rest)
             if measure is not None:
+                if given and measure[1] is None and not measures:
+                    measure = (measure[0], given, measure[2])
                 measures.append(measure)
             rest = rest[end.end():] if end else ""
             # "..., and to bring its processing into line within six months": a second measure with its own deadline

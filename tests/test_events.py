@@ -197,7 +197,9 @@ def test_corpus_cnil_clearview_is_one_case_across_two_articles(corpus_run):
     assert cnil.case_id.nunique() == 1
     assert {_by_source(t, "001_cnil"), _by_source(t, "034_cnil")} <= set(cnil.article_id)
     case = t["events"][t["events"].case_id == cnil.case_id.iloc[0]].sort_values("case_seq")
-    assert case.action_type.iloc[0] == "fine"  # the decision leads its follow-ups
+    # In time order: the 2021 formal notice (an order), then the 2022 decision with its fine, then the penalties.
+    monetary = case[case.amount.notna()]
+    assert monetary.action_type.iloc[0] == "fine" and list(case.action_type).index("fine") < list(case.action_type).index("penalty")
 
 
 def test_corpus_every_action_has_its_event_and_case(corpus_run):
