@@ -6,6 +6,7 @@ STAMP  := $(VENV)/.installed
 OUT    ?= outputs
 CORPUS ?= corpus/articles
 EXTERNAL ?= ../shared/eval/gdpr_fines_privacyaffairs/gdpr_violations.tsv
+MONEY    ?= ../shared/eval/duckling_money/amountofmoney_en.jsonl
 
 .DEFAULT_GOAL := help
 .PHONY: help run test eval export report clean
@@ -37,7 +38,7 @@ test: $(STAMP) ## Set up .venv and run the tests (unit, doctest, end-to-end)
 	$(PY) -m pytest
 
 eval: $(STAMP) ## Score against corpus/gold (fails below the floors); also the external GDPR table when present
-	$(PY) -m pipeline eval corpus --out $(OUT)/eval $(if $(wildcard $(EXTERNAL)),--external $(EXTERNAL))
+	$(PY) -m pipeline eval corpus --out $(OUT)/eval $(if $(wildcard $(EXTERNAL)),--external $(EXTERNAL)) $(if $(wildcard $(MONEY)),--money $(MONEY))
 
 clean: ## Remove outputs and caches (keeps .venv)
 	rm -rf $(OUT) .pytest_cache build *.egg-info

@@ -62,6 +62,8 @@ def eval_cmd(
     = None,
     no_floors: Annotated[bool, typer.Option("--no-floors", help="Report only; do not fail below the floors.")]
     = False,
+    money: Annotated[Path | None, typer.Option(help="Also score the money normaliser on Duckling's "
+                                                     "amountofmoney_en.jsonl at this path.")] = None,
 ) -> None:
     """Score the pipeline against the gold labels; exit 1 when a figure is below its floor."""
     from .evaluate import FLOORS, evaluate_corpus, evaluate_external, format_scores
@@ -74,6 +76,15 @@ def eval_cmd(
             typer.echo(format_scores(f"external: {external.name}", evaluate_external(external, out / "external")))
         else:
             typer.echo(f"(external data not found at {external}; skipped)")
+    if money is not None:
+        if money.exists():
+            from .evaluate import evaluate_money
+
+            money_scores, skipped = evaluate_money(money)
+            typer.echo(format_scores(f"external: {money.name} ({skipped} expressions without a currency, "
+                                     "in cents or with a negative label skipped)", money_scores))
+        else:
+            typer.echo(f"(money data not found at {money}; skipped)")
     if below and not no_floors:
         typer.echo("below floor: " + ", ".join(f"{k} {v:.3f} < {FLOORS[k]:.2f}" for k, v in below.items()), err=True)
         raise typer.Exit(1)

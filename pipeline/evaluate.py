@@ -262,3 +262,39 @@ def evaluate_external(tsv: Path, out: Path) -> dict[str, dict[str, float]]:
             counts["target"]["tp" if hit else "fn"] += 1
             counts["target"]["fp"] += sum(1 for p in preds if p.get("target") and not same_target(controller, p.get("target")))
     return {f: _prf(c) for f, c in counts.items()}
+
+
+# Duckling's ambiguous units: which ISO codes count as the same currency.
+_DUCKLING_UNITS = {"Dollar": {"USD", "AUD", "CAD", "NZD", "HKD", "SGD"}, "Pound": {"GBP", "EGP", "LBP"}}
+
+
+def evaluate_money(jsonl: Path) -> tuple[dict[str, dict[str, float]], int]:
+    """Score the money normaliser on Duckling's English AmountOfMoney corpus: the value (or range) and the
+    currency of each expression that names one. Expressions the corpus marks as having no currency, cents and
+    coin names are outside what news reports: their number is returned beside the scores."""
+    from .normalise import find_money
+
+    counts = {f: {"tp": 0, "fp": 0, "fn": 0} for f in ("value", "currency")}
+    skipped = 0
+    for line in jsonl.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        unit = r.get("currency")
+        if r["kind"] not in ("simple", "between") or unit in (None, "Unnamed", "Cent"):
+            skipped += 1
+            continue
+        found = find_money(r["text"])
+        m = found[0] if len(found) == 1 else None
+        if r["kind"] == "simple":
+            want = (Decimal(str(r["value"])).normalize(), None, None)
+        else:
+            want = (None, Decimal(str(r["from"])).normalize(), Decimal(str(r["to"])).normalize())
+        got = None if m is None else tuple(None if v is None else v.normalize() for v in (m.amount, m.amount_min, m.amount_max))
+        counts["value"]["tp" if got == want else "fn"] += 1
+        counts["value"]["fp"] += got is not None and got != want
+        codes = _DUCKLING_UNITS.get(unit, {unit})
+        if m is not None and m.currency is not None:
+            counts["currency"]["tp" if m.currency in codes else "fp"] += 1
+            counts["currency"]["fn"] += m.currency not in codes
+        else:
+            counts["currency"]["fn"] += 1
+    return {f: _prf(c) for f, c in counts.items()}, skipped

@@ -499,10 +499,26 @@ class _Context:
             elif explicit:
                 last_reg = explicit[-1]
             self._cross_sentence_status(si, candidates, sent_cands)
+        self._forward_regulator(candidates)
         actions = self._merge(candidates)
         for a in actions:
             self._finish(a)
         return [c.action for c in actions], self._mentions(actions, candidates)
+
+    def _forward_regulator(self, candidates: list[Candidate]) -> None:
+        """ "The company was fined €10,000 ... The Cypriot Data Protection Commissioner considered ...": an action
+        stated before any regulator is named belongs to the story's regulator when the story names only one."""
+        named = [r for r in self.regs if r.kind in ("registry", "description") and (r.reg_id or r.country)]
+        bodies = {(r.reg_id, r.country) for r in named}
+        if len(bodies) != 1:
+            return
+        ref = named[0]
+        for c in candidates:
+            a = c.action
+            if a.regulator_id is None and a.regulator_country is None and c.start < ref.start:
+                a.regulator_id, a.regulator_country = ref.reg_id, ref.country
+                a.regulator = self.rules.regulator_by_id[ref.reg_id].name if ref.reg_id else ref.text
+                c.reg = ref
 
     def _story_regulator(self, before: int, candidates: list[Candidate]) -> RegRef | None:
         """What "the watchdog" means in a story about one body that mentions others in passing: the body that has
@@ -565,12 +581,14 @@ class _Context:
                 reg, rx = regs[0]
                 if not rx and last_reg is not None and (self.cues_in("reg_ref", si) or self.cues_in("reg_noun", si)):
                     reg, rx = last_reg, True  # "the Athens-based watchdog prohibited ...": the regulator last named
-                if not rx:
-                    continue  # without a regulator in the sentence, "banned" is rarely an enforcement action
                 targets = self._attach_targets(cue.start, cue.end, si, sent_moneys)
                 tgt, tx = targets[0]
+                if not rx and not (kind == "fine" and tx):
+                    continue  # without a regulator in the sentence, "banned" is rarely an enforcement action
                 if kind == "fine" and not tx:
                     continue
+                if not rx:
+                    reg = last_reg  # "Futura Internationale was fined because ...": fined says it was a sanction
                 out.append(self._candidate(si, cue.start, cue.end, kind, reg, rx, tgt, tx))
         # "under threat of a daily penalty", "would otherwise face penalty payments of up to 5% of daily turnover":
         # a periodic penalty threatened without an amount.
@@ -755,6 +773,9 @@ class _Context:
             i -= 1
         if not toks or not any(c.isalpha() for c in toks[0].text) or i >= start and self.doc[i].lower_ not in self.lex["name_intro"]:
             return None
+        after = toks[-1].i + 1
+        if after < len(self.doc) and any(c.start == after for c in self.cues.get("reg_noun", [])):
+            return None  # "the Data Protection Commissioner": the start of a regulator's name
         return self.doc[toks[0].i:toks[-1].i + 1].text
 
     def _order(self, cue: Span, si: int) -> list[tuple[str, str | None, date | None]]:

@@ -191,7 +191,11 @@ def load_regions(path: Path, country_codes: set[str]) -> dict[str, tuple[str, tu
 
 def load_currencies(path: Path) -> tuple[Currency, ...]:
     out, errors = [], []
+    seen: set[str] = set()
     for n, r in _read_tsv(path, ["form", "code", "position", "case"]):
+        if r["form"] in seen:
+            errors.append(f"{path}:{n}: form {r['form']!r} listed twice")
+        seen.add(r["form"])
         codes = _split(r["code"])
         if not codes or any(not re.fullmatch(r"[A-Z]{3}", c) for c in codes):
             errors.append(f"{path}:{n}: bad ISO 4217 code {r['code']!r}")

@@ -50,6 +50,7 @@ def test_patterns_compile_into_spacy():
     ("regulators.tsv", "fr-cnil2\tX\t\t\tFR\t\tplanetary\tdata_protection\thttp://x", "jurisdiction"),
     ("cues.tsv", "action\tflogging\t0\t0\tflog", "unknown action type"),
     ("currencies.tsv", "doubloon\tdbl\tbefore\tany", "ISO 4217"),
+    ("currencies.tsv", "EUR\tEUR\tboth\texact", "listed twice"),
     ("numbers.tsv", "gazillion\tlots\tscale\tany", "not a decimal"),
     ("countries.tsv", "XX\tNowhere", "expected 3 fields"),
     ("cues.tsv", "lexicon\tmisc\t0\t0\tfoo", "unknown lexicon"),
