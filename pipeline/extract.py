@@ -484,12 +484,14 @@ class _Context:
     def run(self) -> tuple[list[Action], list[Mention]]:
         candidates: list[Candidate] = []
         last_reg: RegRef | None = None
+        self.sanctioned: list[str] = []  # explicit targets of the actions read so far, in order
         for si, sent in enumerate(self.sents):
             referent = last_reg
             if self.cues_in("reg_ref", si) and last_reg is not None:
                 referent = self._story_regulator(sent.start, candidates) or last_reg
             sent_cands = self._sentence_actions(si, referent)
             candidates.extend(sent_cands)
+            self.sanctioned += [c.action.target for c in sent_cands if c.explicit_target and c.action.target]
             # "The regulator" refers back to the body that acted in the last sentence that reported an action, not to
             # one named there in passing ("according to a filing with the SEC"); else to the last one named.
             acting = [c.reg for c in sent_cands if c.explicit_regulator and c.reg is not None and c.reg.kind != "country-fallback"]
@@ -612,7 +614,8 @@ class _Context:
             return [(self.best_name(named[-1].key), True)]
         if any(c.end == cue.start for c in self.cues_in("target_ref", si)) and self.main_target:
             return [(self.main_target, False)]
-        return []
+        run = self._capitalised_run(max(self.sents[si].start, cue.start - 6), cue.start)
+        return [(run, True)] if run else []
 
     def _order_targets(self, cue: Span, si: int) -> list[tuple[str | None, bool]]:
         """Who was ordered, named between the verb and its "to": "ordered both Google and Facebook to"."""
@@ -620,15 +623,24 @@ class _Context:
         stop = next((t.i for t in self.doc[cue.end:min(sent.end, cue.end + 10)] if t.lower_ == "to"), None)
         if stop is None or stop == cue.end:
             return []
-        named = [t for t in self.targets if cue.end <= t.start and t.end <= stop]
-        if named:
-            return [(self.best_name(t.key), True) for t in named]
-        run = self._capitalised_run(cue.end, stop)
-        if run is not None:
-            return [(run, True)]
-        if any(cue.end <= c.start < stop and c.id_ == "targets" for c in self.cues_in("target_ref", si)) \
-                and len(self.ranking) >= 2:
-            return [(name, False) for name in self.ranking[:2]]  # "ordered both companies to ..."
+        # Each part of a list ("both Google and Facebook") names a party: a known target, else a capitalised run.
+        parts, start = [], cue.end
+        for t in self.doc[cue.end:stop + 1]:
+            if t.i == stop or t.lower_ in ("and", ",", "or"):
+                parts.append((start, t.i))
+                start = t.i + 1
+        names = []
+        for a, b in parts:
+            named = [t for t in self.targets if a <= t.start and t.end <= b]
+            run = None if named else self._capitalised_run(a, b)
+            names += [self.best_name(t.key) for t in named] + ([run] if run else [])
+        if names:
+            return [(name, True) for name in dict.fromkeys(names)]
+        if any(cue.end <= c.start < stop and c.id_ == "targets" for c in self.cues_in("target_ref", si)):
+            # "ordered both companies to ...": the two parties the story is about, or the two sanctioned so far
+            parties = self.ranking if len(self.ranking) >= 2 else list(dict.fromkeys(reversed(self.sanctioned)))
+            if len(parties) >= 2:
+                return [(name, False) for name in parties[:2]]
         if any(w in ("it", "them") for w in self.words(cue.end, stop)) or \
                 any(cue.end <= c.start < stop for c in self.cues_in("target_ref", si)):
             return [(self.main_target, False)]

@@ -93,7 +93,8 @@ def _grammar(rules: Rules) -> _Grammar:
     words_seq = rf"{word}(?:[\s-]+(?:and\s+|of\s+)?{word})*"
     numeral = _alt([(n.word, n.exact_case) for n in rules.numbers if n.kind in ("unit", "tens", "hundred")])
     numerals_seq = rf"(?:{numeral})(?:[\s-]+(?:and\s+|of\s+)?{word})*"
-    word_num = rf"(?:{words_seq}(?:\s+{scale})+|(?:{word}[\s-]+)*{scale}(?:\s+{scale})*)"
+    # A scale needs a number word before it ("a million", "two billion"): "M" alone is the end of "H&M".
+    word_num = rf"(?:{words_seq}(?:\s+{scale})+|(?:{word}[\s-]+)+{scale}(?:\s+{scale})*)"
     digit_amount = rf"{num}(?:\s?{scale})*"
     amount = rf"(?:{digit_amount}|(?<![\w$€£¥₩₹]){word_num})"
     single_b = rf"(?P<cb>{cur_before})\s?(?P<a1>{amount})(?:\s?(?P<ca1>{cur_after}))?"
