@@ -2,21 +2,25 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import dataclasses
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from .extract import Extractor
-from .ingest import read_paths
+from .ingest import Limits, discover, mark_duplicates, read_file
 from .nlp import build_nlp
 from .records import OK, Action, Article, Mention
 from .rules import load_rules
+from .state import FORMAT, State, engine_fingerprint, extract_id_for, file_sha256, read_id_for
 from .validate import split_valid
-from .write import (ACTION_COLUMNS, ARTICLE_COLUMNS, MENTION_COLUMNS, actions_frame, articles_frame, mentions_frame,
-                    to_arrow, write_parquet)
+from .write import (ACTION_COLUMNS, ARTICLE_COLUMNS, MENTION_COLUMNS, TableWriter, actions_frame, articles_frame,
+                    mentions_frame, to_arrow)
 
 ERROR_COLUMNS = ["table", "row_id", "article_id", "column", "check", "failure"]
 
@@ -25,8 +29,12 @@ ERROR_COLUMNS = ["table", "row_id", "article_id", "column", "check", "failure"]
 class Summary:
     """What a run read and wrote, for the closing report."""
 
-    inputs: int = 0
+    inputs: int = 0  # rows of articles.parquet: input files and records inside containers
     by_status: Counter = field(default_factory=Counter)
+    input_files: int = 0  # files found under the paths
+    read_files: int = 0  # of which new or changed, read this run
+    reused_files: int = 0  # of which unchanged, taken from the state
+    dropped_files: int = 0  # files of the previous run that are gone
     actions: int = 0
     mentions: int = 0
     invalid_rows: int = 0
@@ -50,35 +58,172 @@ def extract_articles(articles: list[Article], batch_size: int = 16,
     return actions, mentions
 
 
-def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None = None) -> Summary:
-    """Process ``paths`` (files or folders) and write articles/actions/mentions/errors Parquet files into ``out``."""
-    out = Path(out)
-    articles = list(read_paths([Path(p) for p in paths], exclude=[out]))
-    summary = Summary(inputs=len(articles), by_status=Counter(a.status for a in articles))
-    actions, mentions = extract_articles(articles, progress=progress)
+@dataclass
+class _Input:
+    """One discovered input file and the shards that hold what it gave."""
+
+    source: str
+    read_id: str | None  # None when the file could not be hashed (unreadable): read again on every run
+    ok_positions: list[int] = field(default_factory=list)  # its articles still ok once duplicates are marked
+    extract_id: str | None = None
+    fresh: list[Article] | None = None  # articles of an unreadable input, kept in memory instead of a shard
+    fresh_tables: dict[str, pa.Table] | None = None
+
+
+def _fingerprint(path: Path, cached: dict | None) -> dict | None:
+    """Size, mtime, inode and SHA-256 of a file; the hash is reused from the cache when the stat is unchanged."""
+    try:
+        st = path.stat()
+        entry = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
+        if cached and all(cached.get(k) == v for k, v in entry.items()) and cached.get("sha256"):
+            return {**entry, "sha256": cached["sha256"]}
+        return {**entry, "sha256": file_sha256(path)}
+    except OSError:
+        return None
+
+
+def _validated_extraction(articles: list[Article], actions: list[Action],
+                          mentions: list[Mention]) -> dict[str, pa.Table]:
+    """Schema-checked actions and mentions of one input's articles, and the errors of the rows kept out."""
     n_chars = {a.article_id: a.n_chars for a in articles}
-    frames = {
-        "articles": articles_frame(articles),
-        "actions": actions_frame(actions, n_chars),
-        "mentions": mentions_frame(mentions, n_chars),
-    }
-    errors: list[dict] = []
-    for name in frames:
-        frames[name], errs = split_valid(name, frames[name])
-        errors.extend(errs)
-    if errors:  # a mention that belonged to a rejected action must not point at it
-        dropped = {e["row_id"] for e in errors if e["table"] == "actions"}
-        m = frames["mentions"]
-        m.loc[m["action_id"].isin(dropped), "action_id"] = None
-    columns = {"articles": ARTICLE_COLUMNS, "actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS}
-    for name, df in frames.items():
-        path = out / f"{name}.parquet"
-        write_parquet(to_arrow(df, columns[name]), path)
-        summary.files.append(path)
-    err_path = out / "errors.parquet"
-    write_parquet(to_arrow(pd.DataFrame(errors, columns=ERROR_COLUMNS), ERROR_COLUMNS), err_path)
-    summary.files.append(err_path)
-    summary.actions = len(frames["actions"])
-    summary.mentions = len(frames["mentions"])
-    summary.invalid_rows = len({(e["table"], e["row_id"]) for e in errors})
+    acts, act_errors = split_valid("actions", actions_frame(actions, n_chars))
+    ments, ment_errors = split_valid("mentions", mentions_frame(mentions, n_chars))
+    if act_errors:  # a mention that belonged to a rejected action must not point at it
+        dropped = {e["row_id"] for e in act_errors}
+        ments.loc[ments["action_id"].isin(dropped), "action_id"] = None
+    errors = pd.DataFrame(act_errors + ment_errors, columns=ERROR_COLUMNS)
+    return {"actions": to_arrow(acts, ACTION_COLUMNS), "mentions": to_arrow(ments, MENTION_COLUMNS),
+            "errors": to_arrow(errors, ERROR_COLUMNS)}
+
+
+def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None = None, *, full: bool = False,
+        limits: Limits = Limits(), batch_articles: int = 64) -> Summary:
+    """Process ``paths`` (files or folders) and write articles/actions/mentions/errors Parquet files into ``out``.
+
+    Incremental: inputs whose bytes were read before (by this same code, rules and limits) are taken from the
+    shards in ``out/state`` instead of being read and extracted again, and the tables are reassembled from the
+    shards of the inputs present now, so they equal what a full recomputation (``full=True``) writes. Steps:
+    discover, fingerprint, read the new inputs into read shards, mark duplicates across all inputs, extract the
+    ok articles that have no extraction shard yet (``batch_articles`` at a time), assemble the four tables
+    row group by row group into temporary files, rename them into place, then record the run in the manifest.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = Summary()
+    engine = engine_fingerprint(dataclasses.asdict(limits))
+    with State(out / "state") as state:
+        if full:
+            state.clear()
+        cached = state.load_manifest().get("inputs", {})
+
+        # 1. Discover and read: only inputs whose (path, bytes, engine) have no read shard are read.
+        inputs: list[_Input] = []
+        seen_inputs: dict[str, dict] = {}
+        for path in discover([Path(p) for p in paths], exclude=[out]):
+            source = str(path)
+            fp = _fingerprint(path, cached.get(source))
+            if fp is None:
+                inputs.append(_Input(source, None, fresh=list(read_file(path, limits=limits))))
+                summary.read_files += 1
+                continue
+            seen_inputs[source] = fp
+            item = _Input(source, read_id_for(engine, source, fp["sha256"]))
+            if state.has_read(item.read_id):
+                summary.reused_files += 1
+            else:
+                state.save_read(item.read_id, list(read_file(path, limits=limits)))
+                summary.read_files += 1
+            inputs.append(item)
+        summary.input_files = len(inputs)
+        summary.dropped_files = len(set(cached) - set(seen_inputs))
+
+        def articles_of(item: _Input) -> list[Article]:
+            return item.fresh if item.fresh is not None else state.load_read(item.read_id)
+
+        # 2. Duplicates depend on every input, so which articles are ok is decided across all of them.
+        first_source: dict[str, str] = {}
+        for item in inputs:
+            marked = list(mark_duplicates(articles_of(item), first_source))
+            item.ok_positions = [i for i, a in enumerate(marked) if a.status == OK]
+            if item.ok_positions and item.read_id is not None:
+                item.extract_id = extract_id_for(item.read_id, item.ok_positions)
+
+        # 3. Extract what has no shard yet, a batch of articles at a time; each input's shard is written whole.
+        pending: list[tuple[_Input, list[Article]]] = []
+
+        def flush() -> None:
+            batch = [a for _, arts in pending for a in arts]
+            actions, mentions = extract_articles(batch, progress=progress)
+            by_article_actions: dict[str, list[Action]] = defaultdict(list)
+            by_article_mentions: dict[str, list[Mention]] = defaultdict(list)
+            for a in actions:
+                by_article_actions[a.article_id].append(a)
+            for m in mentions:
+                by_article_mentions[m.article_id].append(m)
+            for item, arts in pending:
+                tables = _validated_extraction(arts, [x for a in arts for x in by_article_actions[a.article_id]],
+                                               [x for a in arts for x in by_article_mentions[a.article_id]])
+                if item.extract_id is None:
+                    item.fresh_tables = tables
+                else:
+                    state.save_extract(item.extract_id, tables)
+            pending.clear()
+
+        for item in inputs:
+            if not item.ok_positions or (item.extract_id is not None and state.has_extract(item.extract_id)):
+                continue
+            arts = articles_of(item)
+            pending.append((item, [arts[i] for i in item.ok_positions]))
+            if sum(len(a) for _, a in pending) >= batch_articles:
+                flush()
+        if pending:
+            flush()
+
+        # 4. Assemble the tables from the shards, in input order, into temporary files; then rename them.
+        schemas = {"articles": _schema(ARTICLE_COLUMNS), "actions": _schema(ACTION_COLUMNS),
+                   "mentions": _schema(MENTION_COLUMNS), "errors": _schema(ERROR_COLUMNS)}
+        writers = {name: TableWriter(out / f"{name}.parquet", schema) for name, schema in schemas.items()}
+        try:
+            first_source = {}
+            invalid: set[tuple[str, str]] = set()
+            for item in inputs:
+                marked = list(mark_duplicates(articles_of(item), first_source))
+                summary.by_status.update(a.status for a in marked)
+                frame, errs = split_valid("articles", articles_frame(marked))
+                writers["articles"].write(to_arrow(frame, ARTICLE_COLUMNS))
+                writers["errors"].write(to_arrow(pd.DataFrame(errs, columns=ERROR_COLUMNS), ERROR_COLUMNS))
+                invalid |= {(e["table"], e["row_id"]) for e in errs}
+                if not item.ok_positions:
+                    continue
+                for name in ("actions", "mentions", "errors"):
+                    table = (item.fresh_tables[name] if item.extract_id is None
+                             else state.load_extract(item.extract_id, name))
+                    writers[name].write(table)
+                    if name == "errors":
+                        invalid |= set(zip(table.column("table").to_pylist(), table.column("row_id").to_pylist()))
+            for name in ("articles", "actions", "mentions", "errors"):
+                writers[name].commit()
+                summary.files.append(writers[name].path)
+        except BaseException:
+            for w in writers.values():
+                w.abort()
+            raise
+        summary.inputs = writers["articles"].rows + sum(1 for t, _ in invalid if t == "articles")
+        summary.actions, summary.mentions = writers["actions"].rows, writers["mentions"].rows
+        summary.invalid_rows = len(invalid)
+
+        # 5. Record the run; shards no input uses any more (deleted or changed files) go.
+        state.save_manifest({
+            "format": FORMAT, "engine": engine, "limits": dataclasses.asdict(limits),
+            "completed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "inputs": {s: {**fp, "read_id": read_id_for(engine, s, fp["sha256"])} for s, fp in seen_inputs.items()},
+            "by_status": dict(sorted(summary.by_status.items())),
+            "tables": {name: {"rows": w.rows, "sha256": file_sha256(w.path)} for name, w in writers.items()},
+        })
+        state.collect_garbage([i.read_id for i in inputs if i.read_id],
+                              [i.extract_id for i in inputs if i.extract_id])
     return summary
+
+
+def _schema(columns: list[str]) -> pa.Schema:
+    return to_arrow(pd.DataFrame(columns=columns), columns).schema
