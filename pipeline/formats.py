@@ -123,7 +123,7 @@ class WarcRecord:
     charset: str | None = None
     payload: bytes = b""
     too_large: bool = False
-    error: str | None = None  # set on the last record when the stream broke; no record follows it
+    error: str | None = None  # set on the record where the stream broke; no record follows it
 
 
 def warc_records(stream: io.BufferedIOBase, limit: int) -> Iterator[WarcRecord]:
@@ -146,13 +146,24 @@ def warc_records(stream: io.BufferedIOBase, limit: int) -> Iterator[WarcRecord]:
             charset = None
             if ctype and "charset=" in ctype.lower():
                 charset = ctype.lower().split("charset=", 1)[1].split(";")[0].strip().strip('"\'') or None
-            body, too_large = b"", False
+            body, too_large, error = b"", False, None
             if rec.rec_type in ("response", "resource", "conversion"):
                 body = rec.content_stream().read(limit + 1)
                 if len(body) > limit:
                     body, too_large = b"", True
-            yield WarcRecord(n, rec.rec_type, headers.get_header("WARC-Target-URI"), headers.get_header("WARC-Date"),
-                             (ctype or "").split(";")[0].strip().lower() or None, charset, body, too_large)
+            else:
+                while rec.raw_stream.read(CHUNK):  # drained here so that a cut inside it is seen below
+                    pass
+            # warcio stops quietly at a cut: a record whose block is shorter than its Content-Length was cut
+            if rec.rec_type is None:
+                error = f"record {n} has no WARC header: the stream is cut or corrupt here"
+            elif not too_large and getattr(rec.raw_stream, "limit", 0) > 0:
+                error = f"record {n} is cut short: {rec.raw_stream.limit} bytes of its block are missing"
+            yield WarcRecord(n, rec.rec_type or "broken", headers.get_header("WARC-Target-URI"),
+                             headers.get_header("WARC-Date"), (ctype or "").split(";")[0].strip().lower() or None,
+                             charset, body, too_large, error)
+            if error:
+                return
     except Exception as exc:  # warcio raises ArchiveLoadFailed, zlib, EOF and value errors on broken streams
         yield WarcRecord(n + 1, "broken", error=f"the WARC stream is broken after record {n}: {type(exc).__name__}: {exc}")
 

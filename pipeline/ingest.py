@@ -126,14 +126,18 @@ def decode(data: bytes, hint: str | None = None) -> tuple[str, str] | None:
     if found is None:
         from charset_normalizer import from_bytes
 
-        best = from_bytes(data).best()
+        matches = from_bytes(data)
+        best = matches.best()
         try:
             western = data.decode("cp1252")  # latin-1's printable superset, the commonest legacy news encoding
         except UnicodeDecodeError:
             western = None
-        # On a short text charset-normalizer cannot tell code pages apart and may pick cp775 for "café €50";
-        # cp1252 wins when it reads the bytes and the guess found no language (or reads them identically).
-        if western is not None and (best is None or best.coherence < 0.1 or str(best) == western):
+        # charset-normalizer judges the language from the accented letters alone, so English with one "café £5"
+        # may come out as Polish cp1250 (Ł5), and a short text as cp775. cp1252 wins when it reads the bytes as
+        # cleanly as the best guess, or the guess found no language at all.
+        clean = [m.chaos for m in matches if m.encoding in ("cp1252", "latin_1", "iso8859_15")]
+        if western is not None and (best is None or best.coherence < 0.1 or str(best) == western
+                                    or (clean and min(clean) <= best.chaos + 0.01)):
             found = western, "cp1252"
         elif best is None:
             return None
