@@ -31,6 +31,9 @@ def run_cmd(
                                                      help="Largest JSON/JSONL file or gzip stream, once unpacked, "
                                                           "and most a zip archive may unpack to.")]
     = Limits.max_container_bytes,
+    batch_articles: Annotated[int, typer.Option("--batch-articles", min=1,
+                                                help="Articles extracted between two saves of the state: a killed "
+                                                     "run loses at most one batch of work.")] = 64,
 ) -> None:
     """Read PATHS, extract enforcement actions, write articles/actions/mentions/errors.parquet into --out.
 
@@ -54,7 +57,7 @@ def run_cmd(
         raise typer.Exit(2)
     bar = tqdm(desc="articles", unit="art", disable=quiet, file=sys.stderr)
     try:
-        summary = run(paths, out, progress=bar.update, full=full, limits=limits)
+        summary = run(paths, out, progress=bar.update, full=full, limits=limits, batch_articles=batch_articles)
     except RulesError as exc:
         bar.close()
         typer.echo(f"error: bad rule file:\n{exc}", err=True)
