@@ -135,3 +135,19 @@ def test_utf8_text_comes_back_as_written(text):
     assert decoded is not None
     # only text that looks like mojibake itself ("Ã©") may be repaired, and then the encoding says so
     assert decoded == (text, "utf-8") or decoded[1] == "utf-8+ftfy"
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+                                                                 HealthCheck.too_slow])
+@given(files=st.lists(st.tuples(st.sampled_from(NAMES), st.binary(max_size=1500)), min_size=1, max_size=6))
+def test_a_run_over_arbitrary_files_accounts_for_every_file(tmp_path_factory, files):
+    from pipeline.run import run
+
+    d = tmp_path_factory.mktemp("arbitrary")
+    for i, (name, data) in enumerate(files):
+        (d / f"{i}{name}").write_bytes(data)
+    run([d], d / "out", limits=Limits(max_bytes=5000, max_container_bytes=20_000))
+    arts = pd.read_parquet(d / "out" / "articles.parquet", columns=["source", "container", "status"])
+    owners = arts.container.fillna(arts.source)
+    assert set(owners) == {str(d / f"{i}{name}") for i, (name, _) in enumerate(files)}
+    assert arts.source.is_unique

@@ -137,3 +137,12 @@ def test_status_needs_an_output_folder(tmp_path):
     from pipeline.cli import app
 
     assert CliRunner().invoke(app, ["status", str(tmp_path)]).exit_code == 2
+
+
+def test_limits_are_strict(tmp_path):
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    result = CliRunner().invoke(app, ["run", str(tmp_path), "--out", str(tmp_path / "o"), "--max-bytes", "0"])
+    assert result.exit_code == 2 and "max_bytes must be a positive integer" in result.output
