@@ -73,6 +73,15 @@ def test_a_touched_but_unchanged_file_is_not_read_again(tmp_path):
     again = run([d], out)
     assert again.read_files == 0 and again.reused_files == 3
 
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    assert CliRunner().invoke(app, ["status", str(out)]).exit_code == 0
+    (out / "actions.parquet").write_bytes((out / "errors.parquet").read_bytes())  # as if killed between renames
+    result = CliRunner().invoke(app, ["status", str(out)])
+    assert result.exit_code == 1 and "actions.parquet is not the one the last completed run wrote" in result.output
+
 
 def test_a_second_run_into_the_same_folder_is_refused_while_one_runs(tmp_path):
     from pipeline.state import Locked, State
