@@ -185,9 +185,10 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
             first_source = {}
             invalid: set[tuple[str, str]] = set()
             rows: list[Article] = []
+            chars = 0
 
             def write_articles() -> None:
-                # validated a few thousand rows at a time: pandera's cost is per call, memory is per row
+                # validated thousands of rows at a time: pandera's cost is per call, memory is per row
                 frame, errs = split_valid("articles", articles_frame(rows))
                 writers["articles"].write(to_arrow(frame, ARTICLE_COLUMNS))
                 writers["errors"].write(to_arrow(pd.DataFrame(errs, columns=ERROR_COLUMNS), ERROR_COLUMNS))
@@ -198,8 +199,10 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
                 marked = list(mark_duplicates(articles_of(item), first_source))
                 summary.by_status.update(a.status for a in marked)
                 rows.extend(marked)
-                if len(rows) >= 5000:
+                chars += sum(a.n_chars for a in marked)
+                if len(rows) >= 20_000 or chars >= 50_000_000:
                     write_articles()
+                    chars = 0
             write_articles()
             for item in inputs:
                 if not item.ok_positions:

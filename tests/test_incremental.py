@@ -131,6 +131,6 @@ def test_killed_runs_leave_readable_outputs_and_the_next_run_finishes_them(tmp_p
         for t, df in tables(out).items():  # readable after every kill: the old tables or the new ones
             assert df.columns.tolist() == before[t].columns.tolist()
     assert killed, "the run finished before any kill point"
-    subprocess.run(cmd, check=True, timeout=300, capture_output=True)
+    run([d], out, batch_articles=2)  # the next run (in this process, where the model is loaded already)
     assert_same_tables(out, ref)
     assert not list(out.glob(".*.tmp")) and not list(extract_dir.glob(".*"))
