@@ -31,6 +31,8 @@ def run_cmd(
                                                      help="Largest JSON/JSONL file or gzip stream, once unpacked, "
                                                           "and most a zip archive may unpack to.")]
     = Limits.max_container_bytes,
+    max_chars: Annotated[int, typer.Option("--max-chars", help="Longest article text the model is given; "
+                                                               "longer ones are too_large.")] = Limits.max_chars,
     batch_articles: Annotated[int, typer.Option("--batch-articles", min=1,
                                                 help="Articles extracted between two saves of the state: a killed "
                                                      "run loses at most one batch of work.")] = 64,
@@ -51,7 +53,7 @@ def run_cmd(
         typer.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
         raise typer.Exit(2)
     try:
-        limits = Limits(max_bytes=max_bytes, max_container_bytes=max_container_bytes)
+        limits = Limits(max_bytes=max_bytes, max_container_bytes=max_container_bytes, max_chars=max_chars)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)

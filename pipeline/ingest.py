@@ -333,9 +333,12 @@ class Limits:
     max_bytes: int = 20_000_000  # one article, record or archive member, once unpacked
     max_container_bytes: int = 500_000_000  # one JSON/JSONL file or gzip stream unpacked; WARC files are streamed
     max_depth: int = 3  # containers inside containers (a .jsonl in a .zip in a .gz is depth 3)
+    # One article's text. spaCy refuses texts over 1 M characters and its NER needs about 1 GB of working memory
+    # per 100 k; the longest news stories and press releases are well under 300 k.
+    max_chars: int = 300_000
 
     def __post_init__(self):
-        for name in ("max_bytes", "max_container_bytes", "max_depth"):
+        for name in ("max_bytes", "max_container_bytes", "max_depth", "max_chars"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
                 raise ValueError(f"{name} must be a positive integer, not {value!r}")
@@ -384,9 +387,18 @@ def read_bytes(source: str, name: str, data: bytes, limits: Limits = Limits(), d
     n = 0
     for art in _read_bytes(source, name, data, limits, depth):
         n += 1
-        yield art
+        yield _within(art, limits)
     if n == 0:
         yield _reject(source, "empty", "the container holds no record")
+
+
+def _within(art: Article, limits: Limits) -> Article:
+    """The article, or ``too_large`` (text dropped) when its text is longer than the model can take."""
+    if art.n_chars <= limits.max_chars:
+        return art
+    return replace(art, status="too_large", article_id=stable_id("too_large", art.source), text="",
+                   error=f"{art.n_chars} characters of text is over the {limits.max_chars}-character limit for one "
+                   "article")
 
 
 def _read_bytes(source: str, name: str, data: bytes, limits: Limits, depth: int) -> Iterator[Article]:
@@ -532,7 +544,7 @@ def read_file(path: Path, source: str | None = None, limits: Limits = Limits()) 
     try:
         if kind == "warc":  # streamed: a crawl file is often far larger than any limit on one article
             with open(path, "rb") as fh:
-                arts = list(read_warc(source, fh, limits))
+                arts = [_within(a, limits) for a in read_warc(source, fh, limits)]
         elif kind == "unsupported":
             arts = list(read_bytes(source, path.name, b"", limits))
         else:

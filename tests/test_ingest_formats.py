@@ -146,3 +146,8 @@ def test_limits_are_strict(tmp_path):
 
     result = CliRunner().invoke(app, ["run", str(tmp_path), "--out", str(tmp_path / "o"), "--max-bytes", "0"])
     assert result.exit_code == 2 and "max_bytes must be a positive integer" in result.output
+
+
+def test_a_text_longer_than_the_model_takes_is_too_large():
+    (art,) = read_bytes("long.txt", "long.txt", story(1).encode(), Limits(max_chars=100))
+    assert art.status == "too_large" and "100-character limit" in art.error and art.text == ""
