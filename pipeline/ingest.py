@@ -293,7 +293,7 @@ def _from_record(source: str, obj: object, encoding: str) -> Article:
 def read_json(source: str, text: str, encoding: str, lines: bool) -> Iterator[Article]:
     """Records of a .json (an object or a list) or .jsonl file; a bad line is one malformed record."""
     if lines:
-        for n, line in enumerate(text.split("\n"), 1):
+        for n, line in enumerate(io.StringIO(text, newline="\n"), 1):  # lazily: no second copy of a big file
             if not line.strip():
                 continue
             where = f"{source}:{n}"
@@ -331,7 +331,7 @@ class Limits:
     """
 
     max_bytes: int = 20_000_000  # one article, record or archive member, once unpacked
-    max_container_bytes: int = 500_000_000  # one JSON/JSONL file or gzip stream unpacked; WARC files are streamed
+    max_container_bytes: int = 200_000_000  # one JSON/JSONL file or gzip stream unpacked; WARC files are streamed
     max_depth: int = 3  # containers inside containers (a .jsonl in a .zip in a .gz is depth 3)
     # One article's text. spaCy refuses texts over 1 M characters and its NER needs about 1 GB of working memory
     # per 100 k; the longest news stories and press releases are well under 300 k.
@@ -454,7 +454,7 @@ def _read_bytes(source: str, name: str, data: bytes, limits: Limits, depth: int)
         yield from read_warc(source, io.BytesIO(data), limits)
         return
     if kind == "pdf":
-        yield read_pdf(source, data)
+        yield read_pdf(source, data, limits)
         return
     if kind == "eml":
         yield read_email(source, data)
@@ -507,10 +507,10 @@ def read_warc(source: str, stream, limits: Limits = Limits()) -> Iterator[Articl
         yield _reject(source, "empty", "the WARC file holds no record")
 
 
-def read_pdf(source: str, data: bytes) -> Article:
+def read_pdf(source: str, data: bytes, limits: Limits = Limits()) -> Article:
     """A press release with a text layer; pages that fail are named in ``error`` and the others still read."""
     try:
-        pdf = pdf_text(data)
+        pdf = pdf_text(data, limits.max_chars)
     except ValueError as exc:
         return _reject(source, "malformed", f"the PDF cannot be opened: {exc}")
     if not pdf.text.strip():
