@@ -424,7 +424,7 @@ def _read_bytes(source: str, name: str, data: bytes, limits: Limits, depth: int)
             yield _reject(source, "too_large", "the gzip stream unpacks to more than the limit "
                           f"({limits.max_bytes} bytes for one article, {limits.max_container_bytes} for a container)")
             return
-        arts = list(read_bytes(source if _kind(inner) != "gzip" else source, inner, unpacked.data, limits, depth + 1))
+        arts = list(read_bytes(source, inner, unpacked.data, limits, depth + 1))
         if unpacked.error:
             if not arts:
                 arts = [_reject(source, "malformed", f"{unpacked.error}; nothing could be read before the break")]

@@ -229,6 +229,7 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
             "format": FORMAT, "engine": engine, "limits": dataclasses.asdict(limits),
             "completed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "inputs": {s: {**fp, "read_id": read_id_for(engine, s, fp["sha256"])} for s, fp in seen_inputs.items()},
+            "input_files": summary.input_files,  # inputs above, plus unreadable files (they have no fingerprint)
             "by_status": dict(sorted(summary.by_status.items())),
             "tables": {name: {"rows": w.rows, "sha256": file_sha256(w.path)} for name, w in writers.items()},
         })

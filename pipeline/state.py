@@ -18,7 +18,8 @@ only whole shards (reused next time) and temporary files (deleted next time).
 ``manifest.json`` is a cache and a report, never a source of truth: ``inputs`` maps each input path to its size,
 mtime_ns, inode and SHA-256, so an unchanged file is not hashed again (the rsync rule: same size, mtime and inode
 means same bytes; ``--full`` rehashes everything); ``tables`` holds the row count and SHA-256 of each table the
-last completed run wrote, so ``pipeline status`` can tell whether the tables on disk are that run's.
+last completed run wrote, so ``pipeline status`` can tell whether the tables on disk are that run's; ``engine``,
+``limits``, ``completed_at``, ``input_files`` and ``by_status`` describe that run.
 """
 
 from __future__ import annotations
@@ -245,8 +246,8 @@ def describe(out: Path) -> tuple[str, bool]:
         if (out / "state" / "manifest.json").exists() else {}
     lines = [f"output folder: {out}"]
     if manifest:
-        lines.append(f"last completed run: {manifest.get('completed_at')} over {len(manifest.get('inputs', {}))} "
-                     "input files")
+        n_files = manifest.get("input_files", len(manifest.get("inputs", {})))
+        lines.append(f"last completed run: {manifest.get('completed_at')} over {n_files} input files")
     lines.append(f"articles: {len(status)} rows (input files and records inside containers)")
     from .records import STATUSES
 
