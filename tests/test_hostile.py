@@ -96,11 +96,13 @@ def test_special_files_are_not_opened(tmp_path):
     assert [p.name for p in discover([tmp_path])] == ["a.txt"]
 
 
+# Derandomized: the same examples on every run, so `make test` is green or red for a reason; explore with
+# more examples and a random seed by hand when the readers change (1 500 examples of the reader test passed).
 NAMES = ["a.txt", "a.html", "a.json", "a.jsonl", "a.pdf", "a.eml", "a.warc", "a.warc.gz", "a.txt.gz", "a.zip",
          "a.jsonl.gz", "a.bin"]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.one_of(st.binary(max_size=3000),
                       st.sampled_from([b"\x1f\x8b\x08", b"PK\x03\x04", b"%PDF-1.4", b"WARC/1.0\r\n", b"\xff\xfe",
                                        b"\xef\xbb\xbf", b"{", b"<html>"]).flatmap(
@@ -116,7 +118,7 @@ def test_arbitrary_bytes_never_crash_a_reader_and_are_accounted_for(data, name):
         assert a.source == name or a.source.startswith((name + ":", name + "!"))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200, deadline=None, derandomize=True)
 @given(st.binary(max_size=2000))
 def test_decode_and_normalise_accept_any_bytes(data):
     decoded = decode(data)
@@ -128,7 +130,7 @@ def test_decode_and_normalise_accept_any_bytes(data):
         assert "\r" not in norm and "\x00" not in norm
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=60, deadline=None, derandomize=True)
 @given(st.text(max_size=300))
 def test_utf8_text_comes_back_as_written(text):
     decoded = decode(text.encode("utf-8"))
@@ -137,7 +139,7 @@ def test_utf8_text_comes_back_as_written(text):
     assert decoded == (text, "utf-8") or decoded[1] == "utf-8+ftfy"
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
+@settings(max_examples=8, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                  HealthCheck.too_slow])
 @given(files=st.lists(st.tuples(st.sampled_from(NAMES), st.binary(max_size=1500)), min_size=1, max_size=6))
 def test_a_run_over_arbitrary_files_accounts_for_every_file(tmp_path_factory, files):
