@@ -99,6 +99,8 @@ def decode(data: bytes, hint: str | None = None) -> tuple[str, str] | None:
     (('The CNIL fined the café €50,000.', 'cp1252'), ('café', 'utf-16'))
     >>> decode("café".encode("utf-8").decode("cp1252").encode("utf-8"))
     ('café', 'utf-8+ftfy')
+    >>> decode("The FCA fined a bank.".encode("utf-16-le"))
+    ('The FCA fined a bank.', 'utf-16-le')
     """
     found = None
     for bom, name in _BOMS:
