@@ -8,35 +8,66 @@ from typing import Annotated
 
 import typer
 
+from .ingest import Limits
+
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Turn folders of news articles into a table of enforcement actions (Parquet).")
 
 
 @app.command("run")
 def run_cmd(
-    paths: Annotated[list[Path], typer.Argument(help="Files or folders (read recursively) of articles: "
-                                                     ".txt, .md, .html, .htm, .json, .jsonl.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (read recursively) of articles: .txt, .md, "
+                                                     ".html, .htm, .json, .jsonl, .pdf, .eml, .warc(.gz), and .gz "
+                                                     "or .zip holding any of them.")],
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the Parquet outputs (created if missing).")]
     = Path("outputs"),
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress bar.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Ignore the state kept in OUT/state and read and extract "
+                                                      "every input again.")] = False,
+    max_bytes: Annotated[int, typer.Option("--max-bytes", help="Largest article, record or archive member, once "
+                                                               "unpacked; larger ones are too_large.")]
+    = Limits.max_bytes,
+    max_container_bytes: Annotated[int, typer.Option("--max-container-bytes",
+                                                     help="Largest JSON/JSONL file or gzip stream, once unpacked, "
+                                                          "and most a zip archive may unpack to.")]
+    = Limits.max_container_bytes,
+    max_chars: Annotated[int, typer.Option("--max-chars", help="Longest article text the model is given; "
+                                                               "longer ones are too_large.")] = Limits.max_chars,
+    batch_articles: Annotated[int, typer.Option("--batch-articles", min=1,
+                                                help="Articles extracted between two saves of the state: a killed "
+                                                     "run loses at most one batch of work.")] = 64,
 ) -> None:
-    """Read PATHS, extract enforcement actions, write articles/actions/mentions/errors.parquet into --out."""
+    """Read PATHS, extract enforcement actions, write articles/actions/mentions/errors.parquet into --out.
+
+    A rerun into the same --out reads and extracts only new or changed inputs and drops the rows of inputs that
+    are gone; the tables equal those of a full recomputation (--full).
+    """
     from tqdm import tqdm
 
     from .rules import RulesError
     from .run import run
+    from .state import Locked
 
     missing = [p for p in paths if not p.exists()]
     if missing:
         typer.echo(f"error: no such file or folder: {', '.join(map(str, missing))}", err=True)
         raise typer.Exit(2)
+    try:
+        limits = Limits(max_bytes=max_bytes, max_container_bytes=max_container_bytes, max_chars=max_chars)
+    except ValueError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
     bar = tqdm(desc="articles", unit="art", disable=quiet, file=sys.stderr)
     try:
-        summary = run(paths, out, progress=bar.update)
+        summary = run(paths, out, progress=bar.update, full=full, limits=limits, batch_articles=batch_articles)
     except RulesError as exc:
         bar.close()
         typer.echo(f"error: bad rule file:\n{exc}", err=True)
         raise typer.Exit(3)
+    except Locked as exc:
+        bar.close()
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(4)
     except OSError as exc:
         bar.close()
         typer.echo(f"error: could not write outputs: {exc}", err=True)
@@ -44,13 +75,33 @@ def run_cmd(
     bar.close()
     ok = summary.by_status.get("ok", 0)
     rejected = {k: v for k, v in sorted(summary.by_status.items()) if k != "ok"}
-    lines = [f"inputs read: {summary.inputs}", f"articles ok: {ok}",
+    lines = [f"inputs read: {summary.inputs}",
+             f"input files: {summary.input_files} ({summary.read_files} new or changed, {summary.reused_files} "
+             f"unchanged, {summary.dropped_files} gone since the last run)",
+             f"articles ok: {ok}",
              "rejected: " + (", ".join(f"{k} {v}" for k, v in rejected.items()) if rejected else "none"),
              f"actions found: {summary.actions}", f"mentions: {summary.mentions}",
              f"events (actions across articles): {summary.events}, in {summary.cases} cases",
              f"rows failing validation (see errors.parquet): {summary.invalid_rows}",
              "files written: " + ", ".join(str(p) for p in summary.files)]
     typer.echo("\n".join(lines), err=True)
+
+
+@app.command("status")
+def status_cmd(
+    out: Annotated[Path, typer.Argument(help="An output folder written by `run`.")] = Path("outputs"),
+) -> None:
+    """Counts by status of the articles in OUT, and whether the tables are those of the last completed run."""
+    from .state import describe
+
+    try:
+        report, consistent = describe(out)
+    except FileNotFoundError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
+    typer.echo(report)
+    if not consistent:
+        raise typer.Exit(1)
 
 
 @app.command("eval")

@@ -38,6 +38,8 @@ class Article:
     language: str | None = None
     encoding: str | None = None
     error: str | None = None
+    container: str | None = None  # the input file a record was read from, when the row is not the file itself
+    duplicate_of: str | None = None  # for a duplicate: the article_id of the first copy
 
     @property
     def n_chars(self) -> int:

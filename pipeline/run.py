@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
-from collections import Counter
+import dataclasses
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from .events import EVENT_COLUMNS, link_events
 from .extract import Extractor
-from .ingest import read_paths
+from .ingest import Limits, discover, mark_duplicates, read_file
 from .nlp import build_nlp
 from .records import OK, Action, Article, Mention
 from .rules import load_rules
+from .state import FORMAT, State, engine_fingerprint, extract_id_for, file_sha256, read_id_for
 from .validate import split_valid
-from .write import (ACTION_COLUMNS, ARTICLE_COLUMNS, MENTION_COLUMNS, actions_frame, articles_frame, mentions_frame,
-                    to_arrow, write_parquet)
+from .write import (ACTION_COLUMNS, ARTICLE_COLUMNS, MENTION_COLUMNS, TableWriter, actions_frame, articles_frame,
+                    mentions_frame, to_arrow)
 
 ERROR_COLUMNS = ["table", "row_id", "article_id", "column", "check", "failure"]
 
@@ -26,8 +30,12 @@ ERROR_COLUMNS = ["table", "row_id", "article_id", "column", "check", "failure"]
 class Summary:
     """What a run read and wrote, for the closing report."""
 
-    inputs: int = 0
+    inputs: int = 0  # rows of articles.parquet: input files and records inside containers
     by_status: Counter = field(default_factory=Counter)
+    input_files: int = 0  # files found under the paths
+    read_files: int = 0  # of which new or changed, read this run
+    reused_files: int = 0  # of which unchanged, taken from the state
+    dropped_files: int = 0  # files of the previous run that are gone
     actions: int = 0
     mentions: int = 0
     events: int = 0
@@ -53,40 +61,203 @@ def extract_articles(articles: list[Article], batch_size: int = 16,
     return actions, mentions
 
 
-def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None = None) -> Summary:
-    """Process ``paths`` (files or folders) and write articles/actions/mentions/errors Parquet files into ``out``."""
-    out = Path(out)
-    articles = list(read_paths([Path(p) for p in paths], exclude=[out]))
-    summary = Summary(inputs=len(articles), by_status=Counter(a.status for a in articles))
-    actions, mentions = extract_articles(articles, progress=progress)
+@dataclass
+class _Input:
+    """One discovered input file and the shards that hold what it gave."""
+
+    source: str
+    read_id: str | None  # None when the file could not be hashed (unreadable): read again on every run
+    ok_positions: list[int] = field(default_factory=list)  # its articles still ok once duplicates are marked
+    extract_id: str | None = None
+    fresh: list[Article] | None = None  # articles of an unreadable input, kept in memory instead of a shard
+    fresh_tables: dict[str, pa.Table] | None = None
+
+
+def _fingerprint(path: Path, cached: dict | None) -> dict | None:
+    """Size, mtime, inode and SHA-256 of a file; the hash is reused from the cache when the stat is unchanged."""
+    try:
+        st = path.stat()
+        entry = {"size": st.st_size, "mtime_ns": st.st_mtime_ns, "ino": st.st_ino}
+        if cached and all(cached.get(k) == v for k, v in entry.items()) and cached.get("sha256"):
+            return {**entry, "sha256": cached["sha256"]}
+        return {**entry, "sha256": file_sha256(path)}
+    except OSError:
+        return None
+
+
+def _validated_extraction(articles: list[Article], actions: list[Action],
+                          mentions: list[Mention]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Schema-checked actions and mentions of a batch of articles, and the errors of the rows kept out.
+
+    One validation per batch, not per input: pandera costs ~0.1 s a call whatever the size of the frame.
+    """
     n_chars = {a.article_id: a.n_chars for a in articles}
-    frames = {
-        "articles": articles_frame(articles),
-        "actions": actions_frame(actions, n_chars),
-        "mentions": mentions_frame(mentions, n_chars),
-    }
-    errors: list[dict] = []
-    for name in frames:
-        frames[name], errs = split_valid(name, frames[name])
-        errors.extend(errs)
-    if errors:  # a mention that belonged to a rejected action must not point at it
-        dropped = {e["row_id"] for e in errors if e["table"] == "actions"}
-        m = frames["mentions"]
-        m.loc[m["action_id"].isin(dropped), "action_id"] = None
-    # Events and cases (pipeline/events.py), once the actions table is final: ids onto actions, events.parquet.
-    frames["actions"], frames["events"], event_errors = link_events(frames["actions"], frames["articles"])
-    errors.extend(event_errors)
-    columns = {"articles": ARTICLE_COLUMNS, "actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS,
-               "events": EVENT_COLUMNS}
-    for name, df in frames.items():
-        path = out / f"{name}.parquet"
-        write_parquet(to_arrow(df, columns[name]), path)
-        summary.files.append(path)
-    err_path = out / "errors.parquet"
-    write_parquet(to_arrow(pd.DataFrame(errors, columns=ERROR_COLUMNS), ERROR_COLUMNS), err_path)
-    summary.files.append(err_path)
-    summary.actions = len(frames["actions"])
-    summary.mentions = len(frames["mentions"])
-    summary.events, summary.cases = len(frames["events"]), frames["events"]["case_id"].nunique()
-    summary.invalid_rows = len({(e["table"], e["row_id"]) for e in errors})
+    acts, act_errors = split_valid("actions", actions_frame(actions, n_chars))
+    ments, ment_errors = split_valid("mentions", mentions_frame(mentions, n_chars))
+    if act_errors:  # a mention that belonged to a rejected action must not point at it
+        dropped = {e["row_id"] for e in act_errors}
+        ments.loc[ments["action_id"].isin(dropped), "action_id"] = None
+    return acts, ments, pd.DataFrame(act_errors + ment_errors, columns=ERROR_COLUMNS)
+
+
+def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None = None, *, full: bool = False,
+        limits: Limits = Limits(), batch_articles: int = 64) -> Summary:
+    """Process ``paths`` (files or folders) and write articles/actions/mentions/errors Parquet files into ``out``.
+
+    Incremental: inputs whose bytes were read before (by this same code, rules and limits) are taken from the
+    shards in ``out/state`` instead of being read and extracted again, and the tables are reassembled from the
+    shards of the inputs present now, so they equal what a full recomputation (``full=True``) writes. Steps:
+    discover, fingerprint, read the new inputs into read shards, mark duplicates across all inputs, extract the
+    ok articles that have no extraction shard yet (``batch_articles`` at a time), assemble the five tables
+    row group by row group into temporary files, rename them into place, then record the run in the manifest.
+    """
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    summary = Summary()
+    engine = engine_fingerprint(dataclasses.asdict(limits))
+    with State(out / "state") as state:
+        if full:
+            state.clear()
+        cached = state.load_manifest().get("inputs", {})
+
+        # 1. Discover and read: only inputs whose (path, bytes, engine) have no read shard are read.
+        inputs: list[_Input] = []
+        seen_inputs: dict[str, dict] = {}
+        for path in discover([Path(p) for p in paths], exclude=[out]):
+            source = str(path)
+            fp = _fingerprint(path, cached.get(source))
+            if fp is None:
+                inputs.append(_Input(source, None, fresh=list(read_file(path, limits=limits))))
+                summary.read_files += 1
+                continue
+            seen_inputs[source] = fp
+            item = _Input(source, read_id_for(engine, source, fp["sha256"]))
+            if state.has_read(item.read_id):
+                summary.reused_files += 1
+            else:
+                state.save_read(item.read_id, list(read_file(path, limits=limits)))
+                summary.read_files += 1
+            inputs.append(item)
+        summary.input_files = len(inputs)
+        summary.dropped_files = len(set(cached) - set(seen_inputs))
+
+        def articles_of(item: _Input) -> list[Article]:
+            return item.fresh if item.fresh is not None else state.load_read(item.read_id)
+
+        # 2. Duplicates depend on every input, so which articles are ok is decided across all of them.
+        first_source: dict[str, str] = {}
+        for item in inputs:
+            marked = list(mark_duplicates(articles_of(item), first_source))
+            item.ok_positions = [i for i, a in enumerate(marked) if a.status == OK]
+            if item.ok_positions and item.read_id is not None:
+                item.extract_id = extract_id_for(item.read_id, item.ok_positions)
+
+        # 3. Extract what has no shard yet, a batch of articles at a time; each input's shard is written whole.
+        pending: list[tuple[_Input, list[Article]]] = []
+
+        def flush() -> None:
+            batch = [a for _, arts in pending for a in arts]
+            actions, mentions = extract_articles(batch, progress=progress)
+            acts, ments, errs = _validated_extraction(batch, actions, mentions)
+            for item, arts in pending:
+                ids = [a.article_id for a in arts]
+                tables = {"actions": to_arrow(acts[acts.article_id.isin(ids)], ACTION_COLUMNS),
+                          "mentions": to_arrow(ments[ments.article_id.isin(ids)], MENTION_COLUMNS),
+                          "errors": to_arrow(errs[errs.article_id.isin(ids)], ERROR_COLUMNS)}
+                if item.extract_id is None:
+                    item.fresh_tables = tables
+                else:
+                    state.save_extract(item.extract_id, tables)
+            pending.clear()
+
+        for item in inputs:
+            if not item.ok_positions or (item.extract_id is not None and state.has_extract(item.extract_id)):
+                continue
+            arts = articles_of(item)
+            pending.append((item, [arts[i] for i in item.ok_positions]))
+            if sum(len(a) for _, a in pending) >= batch_articles:
+                flush()
+        if pending:
+            flush()
+
+        # 4. Assemble the tables from the shards, in input order, into temporary files; then rename them.
+        schemas = {"articles": _schema(ARTICLE_COLUMNS), "actions": _schema(ACTION_COLUMNS),
+                   "mentions": _schema(MENTION_COLUMNS), "errors": _schema(ERROR_COLUMNS),
+                   "events": _schema(EVENT_COLUMNS)}
+        writers = {name: TableWriter(out / f"{name}.parquet", schema) for name, schema in schemas.items()}
+        try:
+            first_source = {}
+            invalid: set[tuple[str, str]] = set()
+            rows: list[Article] = []
+            chars = 0
+            meta: list[tuple[str, object, str | None]] = []  # (article_id, published, url) for events; no text
+
+            def write_articles() -> None:
+                # validated thousands of rows at a time: pandera's cost is per call, memory is per row
+                frame, errs = split_valid("articles", articles_frame(rows))
+                writers["articles"].write(to_arrow(frame, ARTICLE_COLUMNS))
+                writers["errors"].write(to_arrow(pd.DataFrame(errs, columns=ERROR_COLUMNS), ERROR_COLUMNS))
+                invalid.update((e["table"], e["row_id"]) for e in errs)
+                rows.clear()
+
+            for item in inputs:
+                marked = list(mark_duplicates(articles_of(item), first_source))
+                summary.by_status.update(a.status for a in marked)
+                meta.extend((a.article_id, a.published, a.url) for a in marked if a.status == OK)
+                rows.extend(marked)
+                chars += sum(a.n_chars for a in marked)
+                if len(rows) >= 20_000 or chars >= 50_000_000:
+                    write_articles()
+                    chars = 0
+            write_articles()
+            action_tables: list[pa.Table] = []
+            for item in inputs:
+                if not item.ok_positions:
+                    continue
+                for name in ("actions", "mentions", "errors"):
+                    table = (item.fresh_tables[name] if item.extract_id is None
+                             else state.load_extract(item.extract_id, name))
+                    if name == "actions":
+                        action_tables.append(table)  # held back: events link actions across all articles
+                    else:
+                        writers[name].write(table)
+                    if name == "errors":
+                        invalid |= set(zip(table.column("table").to_pylist(), table.column("row_id").to_pylist()))
+            # 4b. Events and cases (pipeline/events.py) span articles, so they need every action at once; actions
+            # are a few rows an article, so this holds no article text in memory.
+            actions = (pa.concat_tables(action_tables).to_pandas() if action_tables
+                       else pd.DataFrame(columns=ACTION_COLUMNS))
+            published = pd.DataFrame(meta, columns=["article_id", "published", "url"])
+            actions, events, event_errors = link_events(actions, published)
+            writers["actions"].write(to_arrow(actions, ACTION_COLUMNS))
+            writers["events"].write(to_arrow(events, EVENT_COLUMNS))
+            writers["errors"].write(to_arrow(pd.DataFrame(event_errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
+            invalid.update((e["table"], e["row_id"]) for e in event_errors)
+            summary.events, summary.cases = len(events), events["case_id"].nunique()
+            for name in ("articles", "actions", "mentions", "errors", "events"):
+                writers[name].commit()
+                summary.files.append(writers[name].path)
+        except BaseException:
+            for w in writers.values():
+                w.abort()
+            raise
+        summary.inputs = writers["articles"].rows + sum(1 for t, _ in invalid if t == "articles")
+        summary.actions, summary.mentions = writers["actions"].rows, writers["mentions"].rows
+        summary.invalid_rows = len(invalid)
+
+        # 5. Record the run; shards no input uses any more (deleted or changed files) go.
+        state.save_manifest({
+            "format": FORMAT, "engine": engine, "limits": dataclasses.asdict(limits),
+            "completed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "inputs": {s: {**fp, "read_id": read_id_for(engine, s, fp["sha256"])} for s, fp in seen_inputs.items()},
+            "input_files": summary.input_files,  # inputs above, plus unreadable files (they have no fingerprint)
+            "by_status": dict(sorted(summary.by_status.items())),
+            "tables": {name: {"rows": w.rows, "sha256": file_sha256(w.path)} for name, w in writers.items()},
+        })
+        state.collect_garbage([i.read_id for i in inputs if i.read_id],
+                              [i.extract_id for i in inputs if i.extract_id])
     return summary
+
+
+def _schema(columns: list[str]) -> pa.Schema:
+    return to_arrow(pd.DataFrame(columns=columns), columns).schema

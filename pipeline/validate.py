@@ -65,8 +65,12 @@ ARTICLES = pa.DataFrameSchema(
         "n_chars": pa.Column(int, pa.Check.ge(0)),
         "status": pa.Column(str, pa.Check.isin(ARTICLE_STATUSES)),
         "error": pa.Column(str, nullable=True),
+        "container": pa.Column(str, nullable=True),
+        "duplicate_of": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{16}$"), nullable=True),
     },
-    checks=[pa.Check(lambda df: (df["status"] == "ok") | df["error"].notna(), error="a rejected article needs an error")],
+    checks=[pa.Check(lambda df: (df["status"] == "ok") | df["error"].notna(), error="a rejected article needs an error"),
+            pa.Check(lambda df: (df["status"] == "duplicate") == df["duplicate_of"].notna(),
+                     error="a duplicate, and only a duplicate, points at the article it copies")],
     strict=True, coerce=False,
 )
 

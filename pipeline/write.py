@@ -16,7 +16,7 @@ from .records import Action, Article, Mention
 MONEY = pa.decimal128(38, 6)  # exact: up to 10^32 with six decimals, far beyond any fine in any currency
 
 ARTICLE_COLUMNS = ["article_id", "source", "external_id", "url", "title", "published", "language", "encoding",
-                   "n_chars", "status", "error"]
+                   "n_chars", "status", "error", "container", "duplicate_of"]
 ACTION_COLUMNS = ["action_id", "article_id", "action_type", "status", "regulator_id", "regulator", "regulator_country",
                   "target", "amount", "currency", "amount_text", "amount_min", "amount_max", "per_period", "amount_eur",
                   "fx_date", "decision_date", "date_precision", "order_text", "deadline", "deadline_date",
@@ -56,7 +56,8 @@ def _obj(df: pd.DataFrame) -> pd.DataFrame:
 def articles_frame(articles: list[Article]) -> pd.DataFrame:
     rows = [{"article_id": a.article_id, "source": a.source, "external_id": a.external_id, "url": a.url,
              "title": a.title, "published": a.published, "language": a.language, "encoding": a.encoding,
-             "n_chars": a.n_chars, "status": a.status, "error": a.error} for a in articles]
+             "n_chars": a.n_chars, "status": a.status, "error": a.error, "container": a.container,
+             "duplicate_of": a.duplicate_of} for a in articles]
     df = pd.DataFrame(rows, columns=ARTICLE_COLUMNS)
     df["n_chars"] = df["n_chars"].astype("int64")
     return _obj(_dates(df, ["published"]))
@@ -116,3 +117,49 @@ def write_parquet(table: pa.Table, path: Path) -> None:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+class TableWriter:
+    """A Parquet table written piece by piece into a temporary file and renamed into place by :meth:`commit`.
+
+    Pieces are buffered into row groups of about ``rows_per_group`` rows, so a table of any size is written with
+    the memory of one row group, and readers of ``path`` keep seeing the previous table until the rename.
+    """
+
+    def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int = 50_000):
+        self.path, self.schema, self.rows_per_group = Path(path), schema, rows_per_group
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
+        os.close(fd)
+        self._writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
+        self._pending: list[pa.Table] = []
+        self._n = 0
+        self.rows = 0
+
+    def write(self, table: pa.Table) -> None:
+        if table.num_rows:
+            self._pending.append(table.select(self.schema.names).cast(self.schema))
+            self._n += table.num_rows
+            self.rows += table.num_rows
+            if self._n >= self.rows_per_group:
+                self._flush()
+
+    def _flush(self) -> None:
+        if self._pending:
+            self._writer.write_table(pa.concat_tables(self._pending), row_group_size=max(self._n, 1))
+        self._pending, self._n = [], 0
+
+    def commit(self) -> None:
+        """Finish the file, flush it to disk and rename it over ``path``."""
+        self._flush()
+        self._writer.close()
+        with open(self.tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self._writer.close()
+        finally:
+            if os.path.exists(self.tmp):
+                os.unlink(self.tmp)

