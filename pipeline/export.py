@@ -69,11 +69,15 @@ DICTIONARY = {
         "case_id": "the case of that event",
     },
     "articles": {
-        "article_id": "16 hex chars from the normalised text", "source": "the path as given, or file:LINE for records",
+        "article_id": "16 hex chars from the normalised text",
+        "source": "the path as given; file.jsonl:LINE, file.warc.gz:RECORD, file.zip!member for records",
         "external_id": "the record's id", "url": "URL", "title": "title",
-        "published": "publication date (only when it names a day)", "language": "en when the text reads as English",
-        "encoding": "encoding the bytes were decoded with", "n_chars": "characters of normalised text",
+        "published": "publication date (only when it names a day)",
+        "language": "ISO 639-1 code when it can be told", "encoding": "encoding the bytes were decoded with",
+        "n_chars": "characters of normalised text",
         "status": "ok or why it was rejected", "error": "what was wrong; empty when ok",
+        "container": "the input file a record was read from; empty when the row is the file itself",
+        "duplicate_of": "for a duplicate: the article_id of the first row with the same text",
     },
     "mentions": {
         "mention_id": "16 hex chars", "article_id": "the article", "action_id": "the action it is part of, if any",

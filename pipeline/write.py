@@ -98,6 +98,8 @@ def to_arrow(df: pd.DataFrame, columns: list[str]) -> pa.Table:
     data = {}
     for f in fields:
         values = df[f.name].tolist() if f.name in df else [None] * len(df)
+        if not pa.types.is_floating(f.type):  # pandas writes a missing string as NaN; Arrow wants None
+            values = [None if isinstance(v, float) and v != v else v for v in values]
         if pa.types.is_date32(f.type):
             values = [None if v is None or pd.isna(v) else pd.Timestamp(v).date() for v in values]
         data[f.name] = pa.array(values, type=f.type)
