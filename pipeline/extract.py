@@ -977,45 +977,20 @@ class _Context:
         # there merges into the body's action of the same kind, regulator and target, whatever its wording.
         title_end = self._title_end()
         body = [m for m in merged if m.action.char_start >= title_end]
-        kept = []
-        for c in merged:
-            a = c.action
-            if a.char_start < title_end and a.amount is None and a.amount_min is None:
-                home = next((m for m in body if m.action.action_type == a.action_type and _same_regulator(m.action, a)
-                             and _compatible(_target_key(m.action.target or ""), _target_key(a.target or ""))), None)
-                if home is not None:
-                    _absorb(home, c)
-                    continue
-            kept.append(c)
-        merged = kept
+        merged = _fold(merged, lambda c: next(
+            (m for m in body if m.action.action_type == c.action.action_type and _same_party(m.action, c.action)), None)
+            if c.action.char_start < title_end and not _has_amount(c.action) else None)
         # "told it to stop sending data" in the lede restates the order the body details with its deadline.
-        kept = []
-        for c in merged:
-            a = c.action
-            if a.action_type == "order" and not a.deadline and not a.deadline_date:
-                home = next((m for m in merged if m is not c and m.action.action_type == "order" and
-                             (m.action.deadline or m.action.deadline_date) and _same_regulator(m.action, a) and
-                             _compatible(_target_key(m.action.target or ""), _target_key(a.target or "")) and
-                             _compatible((m.action.decision_date or "")[:7], (a.decision_date or "")[:7])), None)
-                if home is not None:
-                    _absorb(home, c)
-                    continue
-            kept.append(c)
-        merged = kept
+        merged = _fold(merged, lambda c: next(
+            (m for m in merged if m is not c and m.action.action_type == "order" and
+             (m.action.deadline or m.action.deadline_date) and _same_party(m.action, c.action) and
+             _compatible((m.action.decision_date or "")[:7], (c.action.decision_date or "")[:7])), None)
+            if c.action.action_type == "order" and not c.action.deadline and not c.action.deadline_date else None)
         # An amount-less "was fined" merges into the amount-bearing fine of the same regulator and target.
-        out = []
-        for c in merged:
-            a = c.action
-            if a.amount is None and a.amount_min is None and a.action_type in MONETARY:
-                home = next((m for m in merged if m is not c and m.action.action_type == a.action_type and
-                             (m.action.amount is not None or m.action.amount_min is not None) and
-                             _same_regulator(m.action, a) and
-                             _compatible(_target_key(m.action.target or ""), _target_key(a.target or ""))), None)
-                if home is not None:
-                    _absorb(home, c)
-                    continue
-            out.append(c)
-        return out
+        return _fold(merged, lambda c: next(
+            (m for m in merged if m is not c and m.action.action_type == c.action.action_type and
+             _has_amount(m.action) and _same_party(m.action, c.action)), None)
+            if c.action.action_type in MONETARY and not _has_amount(c.action) else None)
 
     def _finish(self, c: Candidate) -> None:
         a = c.action
@@ -1119,6 +1094,27 @@ def _same_action(a: Action, b: Action) -> bool:
     if a.amount is None and a.amount_min is None and (not reg_a or not reg_b):
         return False
     return _same_regulator(a, b) and _compatible(_target_key(a.target or ""), _target_key(b.target or ""))
+
+
+def _has_amount(a: Action) -> bool:
+    return a.amount is not None or a.amount_min is not None
+
+
+def _same_party(a: Action, b: Action) -> bool:
+    """Same regulator (or a compatible country) and a compatible target."""
+    return _same_regulator(a, b) and _compatible(_target_key(a.target or ""), _target_key(b.target or ""))
+
+
+def _fold(cands: list[Candidate], home_of) -> list[Candidate]:
+    """The candidates left once each is absorbed into the home ``home_of`` finds for it (``None``: it stays)."""
+    kept = []
+    for c in cands:
+        home = home_of(c)
+        if home is None:
+            kept.append(c)
+        else:
+            _absorb(home, c)
+    return kept
 
 
 def _same_measure(a: str | None, b: str | None) -> bool:
