@@ -578,19 +578,33 @@ class _Context:
                         c = self._candidate(si, cue.start, cue.end, "order", reg, rx, tgt, tx)
                         c.action.order_text, c.action.deadline, c.action.deadline_date = text, deadline, deadline_date
                         out.append(c)
+            elif kind == "fine" and not sanctions and cue.text.lower() != "fined":
+                # "issued surcharge orders against Chubu Electric Power and Kyushu Electric Power": fines without an
+                # amount on each party listed after "against"/"on", when a sanction verb introduces them.
+                if not any(0 <= cue.start - c.end <= 3 for c in self.cues_in("sanction", si)):
+                    continue
+                parties = self._listed_after(cue.end, si)
+                reg, rx = self._attach_regs(cue.start, cue.end, si, sent_moneys, last_reg)[0]
+                out.extend(self._candidate(si, cue.start, cue.end, "fine", reg, rx, name, True) for name in parties)
             elif kind in ("ban", "warning", "reprimand") or (kind == "fine" and cue.text.lower() == "fined" and not sanctions):
                 regs = self._attach_regs(cue.start, cue.end, si, sent_moneys, None)
                 reg, rx = regs[0]
-                if not rx and last_reg is not None and (self.cues_in("reg_ref", si) or self.cues_in("reg_noun", si)):
+                # "the Athens-based watchdog prohibited ...", "In July it grounded the rocket": the subject right
+                # before the verb refers to the regulator last named.
+                subject = [c for g in ("reg_ref", "reg_noun") for c in self.cues_in(g, si) if 0 <= cue.start - c.end <= 2]
+                pronoun = kind == "ban" and cue.start > 0 and self.doc[cue.start - 1].lower_ == "it"
+                if not rx and last_reg is not None and (subject or pronoun):
                     reg, rx = last_reg, True  # "the Athens-based watchdog prohibited ...": the regulator last named
                 targets = self._attach_targets(cue.start, cue.end, si, sent_moneys)
                 tgt, tx = targets[0]
-                if not rx and not (kind == "fine" and tx):
-                    continue  # without a regulator in the sentence, "banned" is rarely an enforcement action
+                # Without a regulator in the sentence "banned" is rarely an enforcement action; "fined" with a named
+                # party, a reprimand or a warning are ("Futura Internationale was fined because ...").
+                if not rx and not (kind == "fine" and tx or kind in ("reprimand", "warning")):
+                    continue
                 if kind == "fine" and not tx:
                     continue
                 if not rx:
-                    reg = last_reg  # "Futura Internationale was fined because ...": fined says it was a sanction
+                    reg = last_reg
                 out.append(self._candidate(si, cue.start, cue.end, kind, reg, rx, tgt, tx))
         # "under threat of a daily penalty", "would otherwise face penalty payments of up to 5% of daily turnover":
         # a periodic penalty threatened without an amount.
@@ -606,6 +620,29 @@ class _Context:
                     out.append(c)
                     break
         return out
+
+    def _listed_after(self, i: int, si: int) -> list[str]:
+        """The parties listed after "on"/"against" within a few tokens of ``i``: "against Chubu and Kyushu"."""
+        sent = self.sents[si]
+        date_toks = {k for d in self.dates for k in range(d[0], d[1])}
+        intro = next((t.i for t in self.doc[i:min(sent.end, i + 8)] if t.lower_ in self.lex["on_target"]
+                      and t.i + 1 not in date_toks), None)  # not "on Thursday"
+        if intro is None:
+            return []
+        parts, start, j = [], intro + 1, intro + 1
+        while j < sent.end and (self.doc[j].text[:1].isupper() or self.doc[j].lower_ in ("and", ",", "&")
+                                or self.doc[j].like_num or self.doc[j].is_space):
+            if self.doc[j].lower_ in ("and", ","):
+                parts.append((start, j))
+                start = j + 1
+            j += 1
+        parts.append((start, j))
+        names = []
+        for a, b in parts:
+            named = [t for t in self.targets if a <= t.start and t.end <= b]
+            run = None if named else self._capitalised_run(a, b)
+            names += [self.best_name(t.key) for t in named] + ([run] if run else [])
+        return list(dict.fromkeys(names))
 
     def _subject_of(self, cue: Span, si: int) -> list[tuple[str | None, bool]]:
         """The party right before a modal: "Facebook must create ...", "the company must stop ..."."""
@@ -793,6 +830,8 @@ class _Context:
     def _order(self, cue: Span, si: int) -> list[tuple[str, str | None, date | None]]:
         """The measures ordered and their deadlines: "ordered it to stop ... within two months"."""
         sent = self.sents[si]
+        if "cease" in cue.text.lower():  # "agreed to a cease-and-desist order": the order names its measure
+            return [("cease and desist", None, None)]
         toks = self.doc[cue.end:min(sent.end, cue.end + 8)]
         to_i = next((t.i for t in toks if t.lower_ == "to"), None)
         if cue.text.lower() == "must":  # "Facebook must create ...": the measure follows the modal directly

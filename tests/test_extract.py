@@ -81,6 +81,15 @@ CASES = [
      "The CMA ordered Meta to sell Giphy on Tuesday. Meta said it was reviewing the decision, including the option "
      "of a further appeal.", None,
      [dict(action_type="order", status="imposed", target="Meta")], [dict(status="appealed")]),
+    ("fines without an amount on each party listed after 'against', not on a weekday",
+     "Japan's Fair Trade Commission also issued surcharge orders on Thursday against Chubu Electric Power and "
+     "Kyushu Electric Power over the same cartel.", None,
+     [dict(action_type="fine", regulator_id="jp-jftc", target="Chubu Electric Power"),
+      dict(action_type="fine", regulator_id="jp-jftc", target="Kyushu Electric Power")], [dict(target="Thursday")]),
+    ("a cease-and-desist order names its measure; being censured is a reprimand",
+     "The SEC fined Morgan Stanley Smith Barney $35 million. Without admitting or denying the findings, Morgan "
+     "Stanley Smith Barney agreed to a cease-and-desist order and to be censured.", None,
+     [dict(action_type="order", regulator_id="us-sec"), dict(action_type="reprimand", regulator_id="us-sec")], []),
     ("a valuation is not a fine",
      "The CNIL fined Clearview AI €20 million. Clearview was valued at about $130 million in a 2021 funding round.",
      None,
