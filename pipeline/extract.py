@@ -767,8 +767,12 @@ class _Context:
         tgts = [t for t in self.targets if sent.start <= t.start < sent.end]
         prev_end = max((m.end for m in sent_moneys if m.end <= a0), default=sent.start)
         next_start = min((m.start for m in sent_moneys if m.start >= a1), default=sent.end)
+        # "fined Google €4.34bn for imposing restrictions on Android device makers": the name between the verb and
+        # the amount is the party; an "on" after the amount is then part of the reason.
+        direct = [t for t in tgts if prev_end <= t.start and 0 <= a0 - t.end <= 1 and t.start > 0
+                  and self.doc[t.start - 1].lower_ in self.lex["name_intro"]]
         trailing = [t for t in tgts if a1 <= t.start < next_start and self._introduced(t.start, self.lex["on_target"])]
-        if trailing:
+        if trailing and not direct and self._capitalised_run(prev_end, a0) is None:
             return [(self.best_name(trailing[0].key), True)]
         leading = [t for t in tgts if prev_end <= t.start and t.end <= a0]
         refs = [c for c in self.cues_in("target_ref", si) if prev_end <= c.start and c.end <= a0 and c.id_ == "target"]

@@ -90,6 +90,10 @@ CASES = [
      "The SEC fined Morgan Stanley Smith Barney $35 million. Without admitting or denying the findings, Morgan "
      "Stanley Smith Barney agreed to a cease-and-desist order and to be censured.", None,
      [dict(action_type="order", regulator_id="us-sec"), dict(action_type="reprimand", regulator_id="us-sec")], []),
+    ("the party named between the verb and the amount wins over an 'on' in the reason",
+     "The European Commission fined Google 4.34 billion euros in July 2018 for imposing similar restrictions on "
+     "Android device makers.", None,
+     [dict(action_type="fine", target="Google", decision_date="2018-07")], [dict(target="Android")]),
     ("a valuation is not a fine",
      "The CNIL fined Clearview AI €20 million. Clearview was valued at about $130 million in a 2021 funding round.",
      None,
