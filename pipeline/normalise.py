@@ -367,6 +367,9 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
     if re.fullmatch(r"(?:1[89]|20)\d\d", cleaned):
         y = int(cleaned)
         return DateValue(cleaned, "year", date(y, 1, 1))
+    fast = _plain_date(cleaned)
+    if fast is not None:
+        return fast
     data = _date_parser(published).get_date_data(cleaned)
     if data is None or data.date_obj is None:
         return None
@@ -381,6 +384,40 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
     if period == "year":
         return DateValue(f"{d.year:04d}", "year", date(d.year, 1, 1))
     return None  # a week is not a precision the table offers
+
+
+_MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", "may", "june", "july", "august",
+                                        "september", "october", "november", "december"], 1)}
+_MONTH = "(?P<month>" + "|".join(_MONTHS) + ")"
+_PLAIN_DATES = [re.compile(p, re.I) for p in (
+    rf"(?P<day>\d{{1,2}})\s+{_MONTH},?\s+(?P<year>(?:1[89]|20)\d\d)",     # 14 March 2023
+    rf"{_MONTH}\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:1[89]|20)\d\d)",     # March 14, 2023
+    rf"{_MONTH},?\s+(?P<year>(?:1[89]|20)\d\d)",                          # March 2023
+)]
+
+
+def _plain_date(text: str) -> DateValue | None:
+    """The commonest written dates, read without dateparser (≈1 ms a call, most of the extractor's time).
+
+    Only full month names with a four-digit year: exactly what dateparser makes of them (tests/test_dates.py
+    checks), so the table does not change; anything else, or an impossible day, goes to dateparser.
+
+    >>> _plain_date("14 March 2023"), _plain_date("March 2023").value, _plain_date("31 February 2023")
+    (DateValue(value='2023-03-14', precision='day', start_date=datetime.date(2023, 3, 14)), '2023-03', None)
+    """
+    for pattern in _PLAIN_DATES:
+        m = pattern.fullmatch(text)
+        if m is None:
+            continue
+        year, month = int(m.group("year")), _MONTHS[m.group("month").lower()]
+        if "day" not in m.groupdict():
+            return DateValue(f"{year:04d}-{month:02d}", "month", date(year, month, 1))
+        try:
+            d = date(year, month, int(m.group("day")))
+        except ValueError:
+            return None
+        return DateValue(d.isoformat(), "day", d)
+    return None
 
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
