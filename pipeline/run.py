@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Callable, Iterable
+import multiprocessing
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
 
 import pandas as pd
 
 from .extract import Extractor
 from .ingest import read_paths
-from .nlp import build_nlp
+from .nlp import FocusedNER, build_nlp
 from .records import OK, Action, Article, Mention
 from .rules import load_rules
 from .validate import split_valid
@@ -33,29 +35,112 @@ class Summary:
     files: list[Path] = field(default_factory=list)
 
 
-def extract_articles(articles: list[Article], batch_size: int = 16,
-                     progress: Callable[[int], None] | None = None) -> tuple[list[Action], list[Mention]]:
-    """Actions and mentions of the ``ok`` articles, running the model once over them as a stream."""
+# Where the model's NER runs (the rest of the pipeline always runs on every ok article):
+#   "stories"   (default) on the whole text of every article in which an action can be found, and nowhere else.
+#               The extractor reads story-wide entities (the story's main target, a target's fullest name), so
+#               an article with an action needs NER on all of it for the same table; an article where the
+#               extractor finds no action without entities, and no "fine" word whose target only NER can name,
+#               gets none from the model either. Actions are those of "all"; such articles' mentions keep their
+#               regulators, money, laws and bare years but have no targets or model-found dates.
+#   "all"       on every article: the mentions table in full.
+#   "sentences" only on the sentences that can hold an action and one either side (pipeline.nlp.FocusedNER):
+#               faster again, but a target named only elsewhere in the story no longer counts towards the main
+#               target, so a few actions name a different target (make eval moves by one target either way).
+NER_SCOPES = ("stories", "all", "sentences")
+WORKER_BATCH = 32  # articles per task sent to a worker: large enough to amortise pickling, small for memory
+
+_worker: tuple | None = None  # this process's (nlp, ner, extractor, batch_size, scope), built by _init_worker
+
+
+def _init_worker(scope: str, batch_size: int) -> None:
+    global _worker
+    if scope not in NER_SCOPES:
+        raise ValueError(f"unknown NER scope {scope!r} (expected one of {', '.join(NER_SCOPES)})")
     rules = load_rules()
-    nlp, extractor = build_nlp(rules), Extractor(rules)
-    ok = [a for a in articles if a.status == OK]
-    actions: list[Action] = []
-    mentions: list[Mention] = []
-    for art, doc in zip(ok, nlp.pipe((a.text for a in ok), batch_size=batch_size)):
-        acts, ments = extractor(doc, art)
-        actions.extend(acts)
-        mentions.extend(ments)
-        if progress:
-            progress(1)
+    nlp = build_nlp(rules, defer_ner=True)
+    ner = nlp.get_pipe("ner") if scope != "sentences" else FocusedNER(nlp.get_pipe("ner"), context=1)
+    _worker = (nlp, ner, Extractor(rules), batch_size, scope)
+
+
+def _may_need_entities(doc) -> bool:
+    # "fined" with no amount makes an action only when a target stands in its sentence, which may take NER to see.
+    return any(sp.label_ == "CUE_action" and sp.id_ == "fine" for sp in doc.spans.get("rules", []))
+
+
+def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention]]:
+    nlp, ner, extractor, batch_size, scope = _worker
+    docs = list(nlp.pipe((a.text for a in batch), batch_size=batch_size))
+    results = [None] * len(batch)
+    need = list(range(len(batch)))
+    if scope == "stories":
+        need = []
+        for i, (art, doc) in enumerate(zip(batch, docs)):
+            results[i] = extractor(doc, art)  # without entities: does this story hold an action at all?
+            if results[i][0] or _may_need_entities(doc):
+                need.append(i)
+    for i, doc in zip(need, ner.pipe((docs[i] for i in need), batch_size=batch_size)):
+        results[i] = extractor(doc, batch[i])
+    actions = [a for acts, _ in results for a in acts]
+    mentions = [m for _, ments in results for m in ments]
     return actions, mentions
 
 
-def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None = None) -> Summary:
+def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+def extract_articles(articles: Iterable[Article], batch_size: int = 16,
+                     progress: Callable[[int], None] | None = None, workers: int = 1,
+                     ner_scope: str = "stories") -> tuple[list[Action], list[Mention]]:
+    """Actions and mentions of the ``ok`` articles, running the model over them as a stream.
+
+    ``workers`` > 1 spreads batches of articles over that many processes, each with its own model loaded once;
+    results come back in input order, so the tables are the same as with one. At most two batches per worker are
+    in flight, so the input is read as the workers go, never all at once. ``ner_scope``: see :data:`NER_SCOPES`.
+    """
+    ok = (a for a in articles if a.status == OK)
+    actions: list[Action] = []
+    mentions: list[Mention] = []
+    if workers <= 1:
+        _init_worker(ner_scope, batch_size)
+        for batch in _batches(ok, WORKER_BATCH):
+            acts, ments = _extract_batch(batch)
+            actions.extend(acts)
+            mentions.extend(ments)
+            if progress:
+                progress(len(batch))
+        return actions, mentions
+    # fork where there is one: workers start without re-importing spaCy; each still builds its own pipeline
+    ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+    with ctx.Pool(workers, initializer=_init_worker, initargs=(ner_scope, batch_size)) as pool:
+        pending: deque = deque()
+        for batch in _batches(ok, WORKER_BATCH):
+            pending.append((pool.apply_async(_extract_batch, (batch,)), len(batch)))
+            if len(pending) >= 2 * workers:
+                _collect(pending.popleft(), actions, mentions, progress)
+        while pending:
+            _collect(pending.popleft(), actions, mentions, progress)
+    return actions, mentions
+
+
+def _collect(item, actions: list[Action], mentions: list[Mention], progress) -> None:
+    result, n = item
+    acts, ments = result.get()
+    actions.extend(acts)
+    mentions.extend(ments)
+    if progress:
+        progress(n)
+
+
+def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None = None, workers: int = 1,
+        ner_scope: str = "stories") -> Summary:
     """Process ``paths`` (files or folders) and write articles/actions/mentions/errors Parquet files into ``out``."""
     out = Path(out)
     articles = list(read_paths([Path(p) for p in paths], exclude=[out]))
     summary = Summary(inputs=len(articles), by_status=Counter(a.status for a in articles))
-    actions, mentions = extract_articles(articles, progress=progress)
+    actions, mentions = extract_articles(articles, progress=progress, workers=workers, ner_scope=ner_scope)
     n_chars = {a.article_id: a.n_chars for a in articles}
     frames = {
         "articles": articles_frame(articles),
