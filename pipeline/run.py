@@ -43,7 +43,8 @@ class Summary:
 #               gets none from the model either. Actions are those of "all"; such articles' mentions keep their
 #               regulators, money, laws and bare years but have no targets or model-found dates.
 #   "all"       on every article: the mentions table in full.
-#   "sentences" only on the sentences that can hold an action and one either side (pipeline.nlp.FocusedNER):
+#   "sentences" as "stories", but in those stories only on the sentences that can hold an action and one
+#               either side (pipeline.nlp.FocusedNER):
 #               faster again, but a target named only elsewhere in the story no longer counts towards the main
 #               target, so a few actions name a different target (make eval moves by one target either way).
 NER_SCOPES = ("stories", "all", "sentences")
@@ -72,11 +73,14 @@ def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention]]:
     docs = list(nlp.pipe((a.text for a in batch), batch_size=batch_size))
     results = [None] * len(batch)
     need = list(range(len(batch)))
-    if scope == "stories":
+    if scope != "all":
         need = []
         for i, (art, doc) in enumerate(zip(batch, docs)):
+            if _may_need_entities(doc):  # a story with a "fine" word: the model runs whatever a first pass says
+                need.append(i)
+                continue
             results[i] = extractor(doc, art)  # without entities: does this story hold an action at all?
-            if results[i][0] or _may_need_entities(doc):
+            if results[i][0]:
                 need.append(i)
     for i, doc in zip(need, ner.pipe((docs[i] for i in need), batch_size=batch_size)):
         results[i] = extractor(doc, batch[i])
