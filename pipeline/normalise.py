@@ -329,6 +329,13 @@ def _date_parser(base: date | None):
     return DateDataParser(languages=["en"], settings=settings)
 
 
+# Texts without a digit that dateparser could not read ("quarter", "annual", "a year earlier"), whatever the
+# reference date: the model tags many such DATE spans, each story has its own reference date so the cache of
+# parse_date misses, and each costs dateparser ≈3 ms to fail again. Without digits no day-of-month can be
+# invalid in one year and valid in another, so failing once means failing for every reference date.
+_NOT_DATES: set[str] = set()
+
+
 @lru_cache(maxsize=4096)
 def parse_date(text: str, published: date | None = None) -> DateValue | None:
     """A point in time at its stated precision, or ``None`` (durations, vague words, unresolvable relatives).
@@ -370,8 +377,13 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
     fast = _plain_date(cleaned)
     if fast is not None:
         return fast
+    key = cleaned.casefold()
+    if key in _NOT_DATES:
+        return None
     data = _date_parser(published).get_date_data(cleaned)
     if data is None or data.date_obj is None:
+        if not any(c.isdigit() for c in cleaned) and len(_NOT_DATES) < 50_000:
+            _NOT_DATES.add(key)
         return None
     d = data.date_obj.date()
     if published is not None and not has_year and d > published:
