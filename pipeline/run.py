@@ -48,7 +48,7 @@ class Summary:
 #               faster again, but a target named only elsewhere in the story no longer counts towards the main
 #               target, so a few actions name a different target (make eval moves by one target either way).
 NER_SCOPES = ("stories", "all", "sentences")
-WORKER_BATCH = 32  # articles per task sent to a worker: large enough to amortise pickling, small for memory
+WORKER_BATCH = 16  # articles per task: one model batch; small tasks keep two workers evenly loaded to the end
 
 _worker: tuple | None = None  # this process's (nlp, ner, extractor, batch_size, scope), built by _init_worker
 
