@@ -7,9 +7,12 @@ OUT    ?= outputs
 CORPUS ?= corpus/articles
 EXTERNAL ?= ../shared/eval/gdpr_fines_privacyaffairs/gdpr_violations.tsv
 MONEY    ?= ../shared/eval/duckling_money/amountofmoney_en.jsonl
+N ?= 2000
+SEED ?= 1
+SHARE ?= 0.5
 
 .DEFAULT_GOAL := help
-.PHONY: help run test eval export report clean
+.PHONY: help run test eval bench export report clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -17,7 +20,7 @@ help: ## Show this help
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[test]"
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,dask]"
 	@touch $@
 
 run: $(STAMP) ## Set up .venv and run the pipeline on corpus/ into outputs/
@@ -39,6 +42,9 @@ test: $(STAMP) ## Set up .venv and run the tests (unit, doctest, end-to-end)
 
 eval: $(STAMP) ## Score against corpus/gold (fails below the floors); also the external GDPR table when present
 	$(PY) -m pipeline eval corpus --out $(OUT)/eval $(if $(wildcard $(EXTERNAL)),--external $(EXTERNAL)) $(if $(wildcard $(MONEY)),--money $(MONEY))
+
+bench: $(STAMP) ## Time the pipeline against bare spaCy NER on N synthetic articles (N=2000 SEED=1 SHARE=0.5)
+	$(PY) -m pipeline.bench --n $(N) --seed $(SEED) --share $(SHARE) --json $(OUT)/bench/bench.json
 
 clean: ## Remove outputs and caches (keeps .venv)
 	rm -rf $(OUT) .pytest_cache build *.egg-info

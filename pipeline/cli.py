@@ -36,6 +36,19 @@ def run_cmd(
     batch_articles: Annotated[int, typer.Option("--batch-articles", min=1,
                                                 help="Articles extracted between two saves of the state: a killed "
                                                      "run loses at most one batch of work.")] = 64,
+    workers: Annotated[int, typer.Option("--workers", "-w", min=1,
+                                         help="Processes running the model, each loading it once (local engine); "
+                                              "with --engine dask and no --scheduler, the LocalCluster's workers.")]
+    = 1,
+    engine: Annotated[str, typer.Option("--engine", help="local: this machine. dask: dask.distributed, writing "
+                                                         "each table as a partitioned Parquet dataset (a folder).")]
+    = "local",
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running "
+                                                                      "scheduler (tcp://HOST:PORT); without it a "
+                                                                      "LocalCluster is started.")] = None,
+    ner_scope: Annotated[str, typer.Option("--ner-scope", help="Where the model's NER runs: stories (articles that "
+                                                               "can hold an action; the default), all, or sentences "
+                                                               "(faster; see README).")] = "stories",
 ) -> None:
     """Read PATHS, extract enforcement actions, write articles/actions/mentions/errors.parquet into --out.
 
@@ -45,7 +58,7 @@ def run_cmd(
     from tqdm import tqdm
 
     from .rules import RulesError
-    from .run import run
+    from .run import NER_SCOPES, run
     from .state import Locked
 
     missing = [p for p in paths if not p.exists()]
@@ -57,9 +70,20 @@ def run_cmd(
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
+    if engine not in ("local", "dask") or ner_scope not in NER_SCOPES or scheduler and engine != "dask":
+        typer.echo(f"error: --engine is local or dask, --ner-scope one of {', '.join(NER_SCOPES)}, and --scheduler "
+                   "needs --engine dask", err=True)
+        raise typer.Exit(2)
     bar = tqdm(desc="articles", unit="art", disable=quiet, file=sys.stderr)
     try:
-        summary = run(paths, out, progress=bar.update, full=full, limits=limits, batch_articles=batch_articles)
+        if engine == "dask":
+            from .distributed import run_dask
+
+            summary = run_dask(paths, out, scheduler=scheduler, workers=workers, ner_scope=ner_scope,
+                               progress=bar.update, limits=limits)
+        else:
+            summary = run(paths, out, progress=bar.update, full=full, limits=limits, batch_articles=batch_articles,
+                          workers=workers, ner_scope=ner_scope)
     except RulesError as exc:
         bar.close()
         typer.echo(f"error: bad rule file:\n{exc}", err=True)

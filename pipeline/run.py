@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable
+import multiprocessing
+from collections import Counter, defaultdict, deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from itertools import islice
 from pathlib import Path
 
 import pandas as pd
@@ -15,7 +17,7 @@ import pyarrow as pa
 from .events import EVENT_COLUMNS, link_events
 from .extract import Extractor
 from .ingest import Limits, discover, mark_duplicates, read_file
-from .nlp import build_nlp
+from .nlp import FocusedNER, build_nlp
 from .records import OK, Action, Article, Mention
 from .rules import load_rules
 from .state import FORMAT, State, engine_fingerprint, extract_id_for, file_sha256, read_id_for
@@ -44,21 +46,138 @@ class Summary:
     files: list[Path] = field(default_factory=list)
 
 
-def extract_articles(articles: list[Article], batch_size: int = 16,
-                     progress: Callable[[int], None] | None = None) -> tuple[list[Action], list[Mention]]:
-    """Actions and mentions of the ``ok`` articles, running the model once over them as a stream."""
+# Where the model's NER runs (the rest of the pipeline always runs on every ok article):
+#   "stories"   (default) on the whole text of every article in which an action can be found, and nowhere else.
+#               The extractor reads story-wide entities (the story's main target, a target's fullest name), so
+#               an article with an action needs NER on all of it for the same table; an article where the
+#               extractor finds no action without entities, and no "fine" word whose target only NER can name,
+#               gets none from the model either. Actions are those of "all"; such articles' mentions keep their
+#               regulators, money, laws and bare years but have no targets or model-found dates.
+#   "all"       on every article: the mentions table in full.
+#   "sentences" as "stories", but in those stories only on the sentences that can hold an action and one
+#               either side (pipeline.nlp.FocusedNER):
+#               faster again, but a target named only elsewhere in the story no longer counts towards the main
+#               target, so a few actions name a different target (make eval moves by one target either way).
+NER_SCOPES = ("stories", "all", "sentences")
+WORKER_BATCH = 16  # articles per task: one model batch; small tasks keep two workers evenly loaded to the end
+
+_worker: tuple | None = None  # this process's (nlp, ner, extractor, batch_size, scope), built by _init_worker
+
+
+def _init_worker(scope: str, batch_size: int) -> None:
+    global _worker
+    if scope not in NER_SCOPES:
+        raise ValueError(f"unknown NER scope {scope!r} (expected one of {', '.join(NER_SCOPES)})")
     rules = load_rules()
-    nlp, extractor = build_nlp(rules), Extractor(rules)
-    ok = [a for a in articles if a.status == OK]
-    actions: list[Action] = []
-    mentions: list[Mention] = []
-    for art, doc in zip(ok, nlp.pipe((a.text for a in ok), batch_size=batch_size)):
-        acts, ments = extractor(doc, art)
-        actions.extend(acts)
-        mentions.extend(ments)
-        if progress:
-            progress(1)
+    nlp = build_nlp(rules, defer_ner=True)
+    ner = nlp.get_pipe("ner") if scope != "sentences" else FocusedNER(nlp.get_pipe("ner"), context=1)
+    _worker = (nlp, ner, Extractor(rules), batch_size, scope)
+
+
+def _may_need_entities(doc) -> bool:
+    # "fined" with no amount makes an action only when a target stands in its sentence, which may take NER to see.
+    return any(sp.label_ == "CUE_action" and sp.id_ == "fine" for sp in doc.spans.get("rules", []))
+
+
+def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention]]:
+    nlp, ner, extractor, batch_size, scope = _worker
+    docs = list(nlp.pipe((a.text for a in batch), batch_size=batch_size))
+    results = [None] * len(batch)
+    need = list(range(len(batch)))
+    if scope != "all":
+        need = []
+        for i, (art, doc) in enumerate(zip(batch, docs)):
+            if _may_need_entities(doc):  # a story with a "fine" word: the model runs whatever a first pass says
+                need.append(i)
+                continue
+            results[i] = extractor(doc, art)  # without entities: does this story hold an action at all?
+            if results[i][0]:
+                need.append(i)
+    for i, doc in zip(need, ner.pipe((docs[i] for i in need), batch_size=batch_size)):
+        results[i] = extractor(doc, batch[i])
+    actions = [a for acts, _ in results for a in acts]
+    mentions = [m for _, ments in results for m in ments]
     return actions, mentions
+
+
+def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
+    it = iter(items)
+    while batch := list(islice(it, size)):
+        yield batch
+
+
+class Extraction:
+    """The model and extractor of a run, set up once: in this process, or in ``workers`` processes that each load
+    the model once and take batches of articles in turn. Call it on articles as often as needed; close it after.
+
+    Results come back in input order, so the tables are the same whatever the number of workers. At most two
+    batches per worker are in flight, so the input is read as the workers go, never all at once.
+    """
+
+    def __init__(self, workers: int = 1, ner_scope: str = "stories", batch_size: int = 16):
+        if ner_scope not in NER_SCOPES:
+            raise ValueError(f"unknown NER scope {ner_scope!r} (expected one of {', '.join(NER_SCOPES)})")
+        self.workers, self.pool = workers, None
+        if workers > 1:
+            # fork where there is one: workers start without re-importing spaCy; each builds its own pipeline
+            ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
+            self.pool = ctx.Pool(workers, initializer=_init_worker, initargs=(ner_scope, batch_size))
+        else:
+            _init_worker(ner_scope, batch_size)
+
+    def __call__(self, articles: Iterable[Article],
+                 progress: Callable[[int], None] | None = None) -> tuple[list[Action], list[Mention]]:
+        ok = (a for a in articles if a.status == OK)
+        actions: list[Action] = []
+        mentions: list[Mention] = []
+        if self.pool is None:
+            for batch in _batches(ok, WORKER_BATCH):
+                acts, ments = _extract_batch(batch)
+                actions.extend(acts)
+                mentions.extend(ments)
+                if progress:
+                    progress(len(batch))
+            return actions, mentions
+        pending: deque = deque()
+        for batch in _batches(ok, WORKER_BATCH):
+            pending.append((self.pool.apply_async(_extract_batch, (batch,)), len(batch)))
+            if len(pending) >= 2 * self.workers:
+                _collect(pending.popleft(), actions, mentions, progress)
+        while pending:
+            _collect(pending.popleft(), actions, mentions, progress)
+        return actions, mentions
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+            self.pool.join()
+            self.pool = None
+
+    def __enter__(self) -> Extraction:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if exc[0] is None:
+            self.close()
+        elif self.pool is not None:
+            self.pool.terminate()
+
+
+def extract_articles(articles: Iterable[Article], batch_size: int = 16,
+                     progress: Callable[[int], None] | None = None, workers: int = 1,
+                     ner_scope: str = "stories") -> tuple[list[Action], list[Mention]]:
+    """Actions and mentions of the ``ok`` articles (see :class:`Extraction`; ``ner_scope``: :data:`NER_SCOPES`)."""
+    with Extraction(workers, ner_scope, batch_size) as extraction:
+        return extraction(articles, progress)
+
+
+def _collect(item, actions: list[Action], mentions: list[Mention], progress) -> None:
+    result, n = item
+    acts, ments = result.get()
+    actions.extend(acts)
+    mentions.extend(ments)
+    if progress:
+        progress(n)
 
 
 @dataclass
@@ -101,7 +220,7 @@ def _validated_extraction(articles: list[Article], actions: list[Action],
 
 
 def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None = None, *, full: bool = False,
-        limits: Limits = Limits(), batch_articles: int = 64) -> Summary:
+        limits: Limits = Limits(), batch_articles: int = 64, workers: int = 1, ner_scope: str = "stories") -> Summary:
     """Process ``paths`` (files or folders) and write articles/actions/mentions/errors Parquet files into ``out``.
 
     Incremental: inputs whose bytes were read before (by this same code, rules and limits) are taken from the
@@ -114,7 +233,8 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
     summary = Summary()
-    engine = engine_fingerprint(dataclasses.asdict(limits))
+    # ner_scope "sentences" can change rows, so it is part of what a shard was made by; workers never do.
+    engine = engine_fingerprint({**dataclasses.asdict(limits), "ner_scope": ner_scope})
     with State(out / "state") as state:
         if full:
             state.clear()
@@ -154,10 +274,14 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
 
         # 3. Extract what has no shard yet, a batch of articles at a time; each input's shard is written whole.
         pending: list[tuple[_Input, list[Article]]] = []
+        extraction: Extraction | None = None  # the model is loaded only when something needs extracting
 
         def flush() -> None:
+            nonlocal extraction
+            if extraction is None:
+                extraction = Extraction(workers, ner_scope)
             batch = [a for _, arts in pending for a in arts]
-            actions, mentions = extract_articles(batch, progress=progress)
+            actions, mentions = extraction(batch, progress=progress)
             acts, ments, errs = _validated_extraction(batch, actions, mentions)
             for item, arts in pending:
                 ids = [a.article_id for a in arts]
@@ -170,15 +294,19 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
                     state.save_extract(item.extract_id, tables)
             pending.clear()
 
-        for item in inputs:
-            if not item.ok_positions or (item.extract_id is not None and state.has_extract(item.extract_id)):
-                continue
-            arts = articles_of(item)
-            pending.append((item, [arts[i] for i in item.ok_positions]))
-            if sum(len(a) for _, a in pending) >= batch_articles:
+        try:
+            for item in inputs:
+                if not item.ok_positions or (item.extract_id is not None and state.has_extract(item.extract_id)):
+                    continue
+                arts = articles_of(item)
+                pending.append((item, [arts[i] for i in item.ok_positions]))
+                if sum(len(a) for _, a in pending) >= batch_articles * max(1, workers):
+                    flush()
+            if pending:
                 flush()
-        if pending:
-            flush()
+        finally:
+            if extraction is not None:
+                extraction.close()
 
         # 4. Assemble the tables from the shards, in input order, into temporary files; then rename them.
         schemas = {"articles": _schema(ARTICLE_COLUMNS), "actions": _schema(ACTION_COLUMNS),
