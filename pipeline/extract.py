@@ -428,6 +428,12 @@ class _Context:
         if best_role == "statutory_max":
             # "a maximum fine of €20m": the cap stands before the sanction word that stands before the amount.
             return best_role
+        # "will pay $245 million to refund customers", "A$20 million in remediation": what the money is for, said
+        # right after it, outweighs the payment verb before it.
+        purpose = [c for c in self.cues_in("role", si) if 1 <= c.start - m.end <= 2
+                   and all(w in self.lex["purpose"] for w in self.words(m.end, c.start))]
+        if purpose:
+            return purpose[0].id_
         if best_role is not None and (sanction_d is None or best_d < sanction_d):
             return best_role
         if sanction_d is not None:
@@ -459,6 +465,8 @@ class _Context:
             if any(t.lower_ == "since" for t in clause):
                 continue  # "the largest since the GDPR took effect in 2018": a reference point, not a date of action
             kind = "deadline" if _DEADLINE_INTRO.search(before) else ""
+            if sp.start > 0 and self.doc[sp.start - 1].lower_ in self.lex["starting"]:
+                kind = "start"  # "a fine of NOK 1m a day from 14 August": when it runs, not when it was decided
             value = parse_date(text, published)
             if value is None and _SAME_DAY.match(text) and last_day is not None:
                 value = last_day  # "On the same day, the SEC said ...": the day last named
@@ -771,7 +779,11 @@ class _Context:
         # the amount is the party; an "on" after the amount is then part of the reason.
         direct = [t for t in tgts if prev_end <= t.start and 0 <= a0 - t.end <= 1 and t.start > 0
                   and self.doc[t.start - 1].lower_ in self.lex["name_intro"]]
-        trailing = [t for t in tgts if a1 <= t.start < next_start and self._introduced(t.start, self.lex["on_target"])]
+        trailing = [t for t in tgts if a1 <= t.start < next_start and (
+            self._introduced(t.start, self.lex["on_target"]) or
+            # "the $136 million civil penalty that Google agreed to pay"
+            t.start > 0 and self.doc[t.start - 1].lower_ in self.lex["relative"] and t.start - a1 <= 4 and
+            any(t.end <= c.start <= t.end + 2 for g in ("sanction", "action") for c in self.cues_in(g, si)))]
         if trailing and not direct and self._capitalised_run(prev_end, a0) is None:
             return [(self.best_name(trailing[0].key), True)]
         leading = [t for t in tgts if prev_end <= t.start and t.end <= a0]
@@ -963,6 +975,13 @@ class _Context:
     def _date_for(self, a0: int, a1: int, si: int):
         sent = self.sents[si]
         found = [(s, e, sp, v) for (s, e, sp, v, dl) in self.dates if sent.start <= s < sent.end and v is not None and not dl]
+        if not found:
+            # "It said the decision, adopted in April, found ...": a date marked as the decision's, just after
+            decided = [(s, e, sp, v) for (s, e, sp, v, dl) in self.dates
+                       if sent.end <= s < self.sents[min(si + 2, len(self.sents) - 1)].end and v is not None
+                       and not dl and any(w in self.lex["decided"] for w in self.words(s - 2, s))]
+            if decided:
+                return decided[0]
         if not found and si + 1 < len(self.sents):
             # "The watchdog announced the penalty on Friday." right after the sentence that states the penalty
             nxt = self.sents[si + 1]
@@ -1002,8 +1021,12 @@ class _Context:
         words = self.words(self.sents[si].start, self.sents[si].end)
         that = any(w == "that" and nxt in self.lex["case_noun"] for w, nxt in zip(words, words[1:]))
         recent = [c for c in candidates if si - 2 <= c.sent_index < si] if that else candidates
+        # "Meta is appealing against both fines": the fines, not the orders of the same story
+        kinds = {c.id_ for c in self.cues_in("action", si) if any(0 <= c.start - a.end <= 4 for a in cues)}
         for c in recent:
             a = c.action
+            if kinds and a.action_type not in kinds:
+                continue
             if a.status == "imposed" and _target_key(a.target or "") in tgts:
                 a.status = cues[0].id_
 

@@ -94,6 +94,18 @@ CASES = [
      "The European Commission fined Google 4.34 billion euros in July 2018 for imposing similar restrictions on "
      "Android device makers.", None,
      [dict(action_type="fine", target="Google", decision_date="2018-07")], [dict(target="Android")]),
+    ("money to refund customers is redress, not a sanction, even after 'will pay'",
+     "The FTC fined Epic Games $275 million. Epic will pay $245 million to refund affected customers.", None,
+     [dict(action_type="fine", amount=Decimal("2.75E+8"))], [dict(amount=Decimal("2.45E+8"))]),
+    ("a penalty that starts on a date was decided on another",
+     "Meta faces a fine of NOK 1,000,000 a day from 14 August if it keeps showing such ads, Norway's data "
+     "protection authority said on Monday.", None,
+     [dict(action_type="penalty", status="threatened", per_period="day", decision_date="2023-05-22")],
+     [dict(decision_date="2023-08-14")]),
+    ("an appeal against 'both fines' leaves the order of the same decision alone",
+     "The DPC fined Meta €390 million on Wednesday and ordered it to bring its processing into line within three "
+     "months. Meta is appealing against both fines.", None,
+     [dict(action_type="fine", status="appealed"), dict(action_type="order", status="imposed")], []),
     ("a valuation is not a fine",
      "The CNIL fined Clearview AI €20 million. Clearview was valued at about $130 million in a 2021 funding round.",
      None,
