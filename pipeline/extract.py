@@ -127,6 +127,7 @@ class _Context:
 
     def __init__(self, ex: Extractor, doc: Doc, article: Article):
         self.ex, self.rules, self.doc, self.article = ex, ex.rules, doc, article
+        self.text = doc.text  # Doc.text joins every token: built once, not on each look
         self.lex = ex.lex
         self.sents = list(doc.sents)
         self.sent_starts = [s.start for s in self.sents]
@@ -342,8 +343,8 @@ class _Context:
     def _title_end(self) -> int:
         """Character offset where the headline ends (0 when the text does not start with it)."""
         title = (self.article.title or "").strip()
-        if title and self.doc.text.lstrip().startswith(title):
-            return self.doc.text.index(title) + len(title)
+        if title and self.text.lstrip().startswith(title):
+            return self.text.index(title) + len(title)
         return 0
 
     def _main_target(self) -> str | None:
@@ -447,7 +448,7 @@ class _Context:
         spans: list[Span] = [e for e in self.doc.ents if e.label_ == "DATE"]
         covered = {i for e in spans for i in range(e.start, e.end)}
         money_toks = {i for m in self.moneys for i in range(m.start, m.end)}
-        for m in _YEAR.finditer(self.doc.text):  # bare years the model tags CARDINAL ("a 2022 settlement")
+        for m in _YEAR.finditer(self.text):  # bare years the model tags CARDINAL ("a 2022 settlement")
             sp = self.doc.char_span(m.start(), m.end())
             if sp is not None and not covered & set(range(sp.start, sp.end)) and not money_toks & set(range(sp.start, sp.end)):
                 spans.append(sp)
