@@ -46,9 +46,10 @@ def run_cmd(
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running "
                                                                       "scheduler (tcp://HOST:PORT); without it a "
                                                                       "LocalCluster is started.")] = None,
-    ner_scope: Annotated[str, typer.Option("--ner-scope", help="Where the model's NER runs: stories (articles that "
-                                                               "can hold an action; the default), all, or sentences "
-                                                               "(faster; see README).")] = "stories",
+    ner_scope: Annotated[str, typer.Option("--ner-scope", help="Where the model's NER runs: sentences (those that "
+                                                               "can hold an action; the default), stories (whole "
+                                                               "articles that can), or all (full mentions; slowest). "
+                                                               "See README.")] = "sentences",
 ) -> None:
     """Read PATHS, extract enforcement actions, write articles/actions/mentions/errors.parquet into --out.
 

@@ -82,7 +82,7 @@ def _partition(files: list[str], first: dict[str, str], out: str, part: int, ner
 
 
 def run_dask(paths: Iterable[Path], out: Path, scheduler: str | None = None, workers: int = 2,
-             ner_scope: str = "stories", progress: Callable[[int], None] | None = None,
+             ner_scope: str = "sentences", progress: Callable[[int], None] | None = None,
              files_per_partition: int = FILES_PER_PARTITION, limits: Limits = Limits()):
     """Process ``paths`` on a Dask cluster (``scheduler``: ``tcp://HOST:PORT``; else a LocalCluster of ``workers``
     single-threaded worker processes) into one Parquet folder per table under ``out``."""

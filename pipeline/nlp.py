@@ -46,28 +46,29 @@ _LINE_END = re.compile(r"[.!?:;\"'”’)]$")
 
 @Language.component("paragraph_breaks")
 def paragraph_breaks(doc: Doc) -> Doc:
-    # Inside a line, a sentence ends only after closing punctuation: the recogniser sometimes cuts
-    # "fined Banco Bilbao Vizcaya Argentaria (BBVA) | EUR 5 million for ...".
-    for i in range(1, len(doc)):
-        prev = doc[i - 1]
-        if doc[i].is_sent_start and "\n" not in prev.text + prev.whitespace_ and not _SENT_END.search(prev.text):
-            doc[i].is_sent_start = False
-    for i, tok in enumerate(doc[:-1]):
-        if "\n" not in tok.text and "\n" not in tok.whitespace_:
-            continue
-        nxt = doc[i + 1]
-        blank = tok.text.count("\n") + tok.whitespace_.count("\n") >= 2 or (tok.is_space and "\n\n" in tok.text)
-        prev = tok if not tok.is_space else (doc[i - 1] if i > 0 else tok)
-        headline = not _LINE_END.search(prev.text) and nxt.text[:1].isupper()
-        if blank or headline:
-            doc[i + 1].is_sent_start = True
-    # A run of whitespace (the blank line between paragraphs) ends the sentence before it, never starts one: the
-    # sentence after a paragraph break is the next one with words.
-    for i in range(1, len(doc)):
-        if doc[i].is_space and doc[i].is_sent_start:
-            doc[i].is_sent_start = False
-            if i + 1 < len(doc):
-                doc[i + 1].is_sent_start = True
+    toks = list(doc)  # one pass of Token objects: doc[i] builds a new one on every look
+    starts = [t.is_sent_start for t in toks]
+    for i in range(1, len(toks)):
+        prev, tok = toks[i - 1], toks[i]
+        newline = "\n" in prev.text or "\n" in prev.whitespace_
+        if starts[i] and not newline and not _SENT_END.search(prev.text):
+            # Inside a line, a sentence ends only after closing punctuation: "fined Banco Bilbao Vizcaya
+            # Argentaria (BBVA) | EUR 5 million for ..." is one sentence.
+            starts[i] = False
+        elif newline:
+            blank = prev.text.count("\n") + prev.whitespace_.count("\n") >= 2 or (prev.is_space and "\n\n" in prev.text)
+            before = toks[i - 2] if prev.is_space and i > 1 else prev
+            if blank or not _LINE_END.search(before.text) and tok.text[:1].isupper():
+                starts[i] = True  # a blank line, or a line with no closing punctuation (a headline), ends one
+    for i in range(1, len(toks)):
+        # Whitespace (the blank line between paragraphs) ends the sentence before it, never starts one.
+        if toks[i].is_space and starts[i]:
+            starts[i] = False
+            if i + 1 < len(toks):
+                starts[i + 1] = True
+    for tok, start in zip(toks[1:], starts[1:]):
+        if tok.is_sent_start != start:
+            tok.is_sent_start = start
     return doc
 
 
@@ -137,7 +138,10 @@ def make_rule_matcher(nlp: Language, name: str, spans_key: str) -> RuleMatcher:
 # Cue groups that make a sentence one that can hold an action: an action word ("fined", "ordered", "banned"), a
 # word that makes an amount a sanction ("imposed", "pay"), a periodic-penalty phrase, or a status ("appealed",
 # which carries an action across sentences). Money and regulator names count too (see FocusedNER.candidates).
-FOCUS_CUES = {"CUE_action", "CUE_sanction", "CUE_periodic", "CUE_status"}
+FOCUS_CUES = {"CUE_action", "CUE_sanction", "CUE_periodic", "CUE_reg_ref"}
+# Of the status cues, only an appeal carries to other sentences (the extractor then needs the party named there);
+# "cut", "face" or "risk" alone make no action.
+FOCUS_STATUS = {"appealed"}
 
 
 class FocusedNER:
@@ -157,19 +161,24 @@ class FocusedNER:
     """
 
     PAD = 8  # tokens of the text either side of a run: more than the 4 the model's token vectors can see
+    WHOLE = 400  # tokens: a text this short goes to the model whole
 
-    def __init__(self, ner, context: int = 1):
+    def __init__(self, ner, context: int = 0, decided: frozenset[str] = frozenset()):
         self.ner, self.context = ner, context
+        self.decided = decided  # words that mark a decision's date ("adopted in April"): those sentences too
         self.words_seen = 0
         self.words_run = 0  # how much of the text the model ran on: for the benchmark's report
 
     def candidates(self, doc: Doc) -> list[tuple[int, int]]:
         """Token ranges ``[start, end)`` of the runs of candidate sentences (with their context), in order."""
+        if len(doc) <= self.WHOLE:  # a brief or a summary: every sentence may name the party; cheap to run whole
+            return [(0, len(doc))]
         sents = list(doc.sents)
         starts = [s.start for s in sents]
         hit = [False] * len(sents)
-        marks = [sp.start for sp in doc.spans.get("rules", []) if sp.label_ == "REG" or sp.label_ in FOCUS_CUES]
-        marks += [sp.start for sp in doc.spans.get("money", [])]
+        marks = [sp.start for sp in doc.spans.get("rules", [])
+                 if sp.label_ == "REG" or sp.label_ in FOCUS_CUES or sp.label_ == "CUE_status" and sp.id_ in FOCUS_STATUS]
+        marks += [t.i for t in doc if t.lower_ in self.decided]
 
         for tok in marks:
             si = bisect_right(starts, tok) - 1
