@@ -13,7 +13,7 @@ Components added to the trained model:
 - ``money``: money expressions found by :func:`pipeline.normalise.find_money`, spans key ``money``, parsed values
   in ``doc._.money``.
 
-:class:`FocusedNER` runs the model's NER only on the sentences that can hold an action and their neighbours.
+:class:`FocusedNER` runs the model's NER only on the sentences that can hold an action.
 """
 
 from __future__ import annotations
@@ -23,7 +23,9 @@ from bisect import bisect_right
 from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
+import numpy
 import spacy
+from spacy.attrs import LOWER
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -169,6 +171,9 @@ class FocusedNER:
         self.words_seen = 0
         self.words_run = 0  # how much of the text the model ran on: for the benchmark's report
 
+    def _decided_ids(self, doc: Doc) -> list[int]:
+        return [doc.vocab.strings.add(w) for w in self.decided]
+
     def candidates(self, doc: Doc) -> list[tuple[int, int]]:
         """Token ranges ``[start, end)`` of the runs of candidate sentences (with their context), in order."""
         if len(doc) <= self.WHOLE:  # a brief or a summary: every sentence may name the party; cheap to run whole
@@ -178,7 +183,9 @@ class FocusedNER:
         hit = [False] * len(sents)
         marks = [sp.start for sp in doc.spans.get("rules", [])
                  if sp.label_ == "REG" or sp.label_ in FOCUS_CUES or sp.label_ == "CUE_status" and sp.id_ in FOCUS_STATUS]
-        marks += [t.i for t in doc if t.lower_ in self.decided]
+        if self.decided:  # on the token array: iterating Token objects costs more than the NER it saves
+            lower = doc.to_array([LOWER])
+            marks += [int(i) for i in numpy.flatnonzero(numpy.isin(lower, self._decided_ids(doc)))]
 
         for tok in marks:
             si = bisect_right(starts, tok) - 1

@@ -15,7 +15,7 @@ import pytest
 from make_inputs import story
 from pipeline.run import run
 
-TABLES = ("articles", "actions", "mentions", "errors")
+TABLES = ("articles", "actions", "mentions", "errors", "events")
 
 
 def tables(out: Path) -> dict[str, pd.DataFrame]:
@@ -134,3 +134,18 @@ def test_killed_runs_leave_readable_outputs_and_the_next_run_finishes_them(tmp_p
     run([d], out, batch_articles=2)  # the next run (in this process, where the model is loaded already)
     assert_same_tables(out, ref)
     assert not list(out.glob(".*.tmp")) and not list(extract_dir.glob(".*"))
+
+
+def test_an_unchanged_rerun_rewrites_nothing_and_reports_the_same(tmp_path):
+    d, out = tmp_path / "in", tmp_path / "out"
+    make_folder(d)
+    first = run([d], out)
+    stamps = {t: (out / f"{t}.parquet").stat().st_mtime_ns for t in TABLES}
+    again = run([d], out)
+    assert {t: (out / f"{t}.parquet").stat().st_mtime_ns for t in TABLES} == stamps
+    assert (again.read_files, again.reused_files) == (0, first.input_files)
+    assert (again.inputs, again.actions, again.mentions, again.events, again.by_status) == \
+        (first.inputs, first.actions, first.mentions, first.events, first.by_status)
+    (out / "actions.parquet").write_bytes(b"damaged")  # tables not the last run's: a real run repairs them
+    repaired = run([d], out)
+    assert repaired.actions == first.actions and pd.read_parquet(out / "actions.parquet").shape[0] == first.actions
