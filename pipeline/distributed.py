@@ -53,32 +53,23 @@ def _mark_duplicates(articles: list[Article], first: dict[str, str]) -> list[Art
 
 def _partition(files: list[str], first: dict[str, str], out: str, part: int, ner_scope: str, limits: Limits) -> dict:
     """One task: read, extract, validate and write one partition; returns its counts for the summary."""
-    from .run import ERROR_COLUMNS, extract_articles
+    from .run import ERROR_COLUMNS, validated_extraction, extract_articles
     from .validate import split_valid
-    from .write import (ACTION_COLUMNS, ARTICLE_COLUMNS, MENTION_COLUMNS, actions_frame, articles_frame,
-                        mentions_frame, to_arrow, write_parquet)
+    from .write import ACTION_COLUMNS, ARTICLE_COLUMNS, MENTION_COLUMNS, articles_frame, to_arrow, write_parquet
 
     articles = _mark_duplicates(_read(files, limits), first)
     actions, mentions = extract_articles(articles, ner_scope=ner_scope)  # model cached in this worker process
-    n_chars = {a.article_id: a.n_chars for a in articles}
-    frames = {"articles": articles_frame(articles), "actions": actions_frame(actions, n_chars),
-              "mentions": mentions_frame(mentions, n_chars)}
-    errors: list[dict] = []
-    for name in frames:
-        frames[name], errs = split_valid(name, frames[name])
-        errors.extend(errs)
-    if errors:  # as in run(): a mention of a rejected action must not point at it
-        dropped = {e["row_id"] for e in errors if e["table"] == "actions"}
-        m = frames["mentions"]
-        m.loc[m["action_id"].isin(dropped), "action_id"] = None
-    columns = {"articles": ARTICLE_COLUMNS, "actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS}
-    frames["errors"] = pd.DataFrame(errors, columns=ERROR_COLUMNS)
-    columns["errors"] = ERROR_COLUMNS
-    for name, df in frames.items():
-        write_parquet(to_arrow(df, columns[name]), Path(out) / name / f"part-{part:05d}.parquet")
+    # the same checks as the local run's, in the same place
+    arts, art_errors = split_valid("articles", articles_frame(articles))
+    acts, ments, errors = validated_extraction(articles, actions, mentions)
+    errors = pd.concat([pd.DataFrame(art_errors, columns=ERROR_COLUMNS), errors], ignore_index=True)
+    frames = {"articles": (arts, ARTICLE_COLUMNS), "actions": (acts, ACTION_COLUMNS),
+              "mentions": (ments, MENTION_COLUMNS), "errors": (errors, ERROR_COLUMNS)}
+    for name, (df, columns) in frames.items():
+        write_parquet(to_arrow(df, columns), Path(out) / name / f"part-{part:05d}.parquet")
     return {"articles": len(articles), "by_status": Counter(a.status for a in articles),
-            "actions": len(frames["actions"]), "mentions": len(frames["mentions"]),
-            "invalid_rows": len({(e["table"], e["row_id"]) for e in errors})}
+            "actions": len(acts), "mentions": len(ments),
+            "invalid_rows": len(set(zip(errors["table"], errors["row_id"])))}
 
 
 def run_dask(paths: Iterable[Path], out: Path, scheduler: str | None = None, workers: int = 2,

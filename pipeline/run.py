@@ -203,7 +203,7 @@ def _fingerprint(path: Path, cached: dict | None) -> dict | None:
         return None
 
 
-def _validated_extraction(articles: list[Article], actions: list[Action],
+def validated_extraction(articles: list[Article], actions: list[Action],
                           mentions: list[Mention]) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Schema-checked actions and mentions of a batch of articles, and the errors of the rows kept out.
 
@@ -290,7 +290,7 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
                 extraction = Extraction(workers, ner_scope)
             batch = [a for _, arts in pending for a in arts]
             actions, mentions = extraction(batch, progress=progress)
-            acts, ments, errs = _validated_extraction(batch, actions, mentions)
+            acts, ments, errs = validated_extraction(batch, actions, mentions)
             for item, arts in pending:
                 ids = [a.article_id for a in arts]
                 tables = {"actions": to_arrow(acts[acts.article_id.isin(ids)], ACTION_COLUMNS),
