@@ -234,10 +234,10 @@ class _Context:
             nxt = self.doc[c.end] if c.end < len(self.doc) else None
             if nxt is None or not (nxt.is_alpha and nxt.is_lower) or nxt.lower_ in self.lex["coordination"]:
                 return True  # "from Italy", "by Italy and Greece"; not "by American intelligence agencies" (an adjective)
-        if after and after[0] in ("'s", "’s") and any(w in ("fine", "fines", "penalty", "regulator", "watchdog") for w in after[1:]):
+        if after and after[0] in ("'s", "’s") and any(w in self.lex["acting_noun"] for w in after[1:]):
             return True
-        if after and (after[0] in ("fined", "imposed", "has", "have", "had", "also") and
-                      any(w in ("fined", "imposed", "issued", "ordered", "sanctioned") for w in after[:3])):
+        if after and (after[0] in self.lex["acting_verb"] | self.lex["auxiliary"] and
+                      any(w in self.lex["acting_verb"] for w in after[:3])):
             return True
         # the second of a coordinated pair: "from Italy and Greece"
         prev = next((p for p in reversed(countries) if p.end <= c.start), None)
@@ -865,7 +865,7 @@ class _Context:
                for t in self.doc[cue.end:to_i]):
             return []
         verb = self.doc[to_i + 1]
-        if verb.lower_ in ("pay", "be", "the", "a", "an", "its", "their", "comply", "date") or not verb.is_alpha:
+        if verb.lower_ in self.lex["not_a_measure"] or not verb.is_alpha:
             return []  # a payment is the money action; "to comply" restates an earlier order
         rest = self.doc[to_i + 1:sent.end].text
         given = parse_duration(self.doc[cue.end:to_i].text) if to_i > cue.end else None  # "gave it two months to"

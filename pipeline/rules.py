@@ -27,7 +27,8 @@ CUE_GROUPS = ("action", "periodic", "sanction", "role", "status", "negation", "r
               "non_target", "lexicon")
 # Word lists the extractor's logic consults token by token (not matched as spans); each must be present once.
 LEXICONS = ("by_regulator", "on_target", "coordination", "each", "conversion_gap", "conditional", "announced",
-            "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun", "relative", "decided", "starting", "purpose")
+            "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun", "relative", "decided", "starting", "purpose", "acting_noun", "acting_verb", "auxiliary",
+            "not_a_measure")
 
 
 class RulesError(ValueError):
