@@ -355,6 +355,8 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
                              else state.load_extract(item.extract_id, name))
                     if name == "actions":
                         action_tables.append(table)  # held back: events link actions across all articles
+                        if len(action_tables) >= 256:  # one small table an input costs more than its rows
+                            action_tables = [pa.concat_tables(action_tables).combine_chunks()]
                     else:
                         writers[name].write(table)
                     if name == "errors":
