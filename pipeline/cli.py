@@ -174,15 +174,7 @@ def export_cmd(
     """Write enforcement.xlsx (one sheet per table and a data dictionary) and csv/*.csv into FOLDER."""
     from .export import export
 
-    try:
-        paths = export(folder)
-    except FileNotFoundError as exc:
-        typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
-    except OSError as exc:
-        typer.echo(f"error: could not write the spreadsheets: {exc}", err=True)
-        raise typer.Exit(4)
-    typer.echo("files written: " + ", ".join(str(p) for p in paths), err=True)
+    _write_from_run(export, folder, "the spreadsheets")
 
 
 @app.command("report")
@@ -193,15 +185,20 @@ def report_cmd(
     """Write report.html into FOLDER: one self-contained page of charts and tables (no network needed to view)."""
     from .report import report
 
+    _write_from_run(lambda f: [report(f)], folder, "the report")
+
+
+def _write_from_run(write, folder: Path, what: str) -> None:
+    """Exit 2 when FOLDER holds no run's tables, 4 when the files cannot be written; else name them."""
     try:
-        path = report(folder)
+        paths = write(folder)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2)
     except OSError as exc:
-        typer.echo(f"error: could not write the report: {exc}", err=True)
+        typer.echo(f"error: could not write {what}: {exc}", err=True)
         raise typer.Exit(4)
-    typer.echo(f"file written: {path}", err=True)
+    typer.echo("files written: " + ", ".join(str(p) for p in paths), err=True)
 
 
 def main() -> None:
