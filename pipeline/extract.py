@@ -102,6 +102,9 @@ class Extractor:
         self.lex = {name: rules.lexicon(name) for name in LEXICONS}
         self.ambiguous = {c.form.lower(): c.candidates for c in rules.currencies if c.candidates}
         self.ref_heads = {p.split()[-1].lower() for c in rules.cues_of("target_ref") for p in c.phrases}
+        # The last words of names that decide rather than are sanctioned: courts, governments, regulator nouns.
+        self.non_target = {p.lower() for c in rules.cues_of("non_target") for p in c.phrases}
+        self.non_target |= {p.lower() for c in rules.cues_of("reg_noun") for p in c.phrases if " " not in p}
         self.country_names = {a.casefold() for name, aliases in rules.countries.values() for a in (name, *aliases)}
 
     # -- entry point -------------------------------------------------------------------------------------------
@@ -137,9 +140,12 @@ class _Context:
             if sp.label_.startswith("CUE_"):
                 self.cues.setdefault(sp.label_[4:], []).append(sp)
         self.laws = [sp for sp in spans if sp.label_ == "LAW"]
-        self.non_target = {p.lower() for c in self.rules.cues_of("non_target") for p in c.phrases}
-        self.non_target |= {p.lower() for c in self.rules.cues_of("reg_noun") for p in c.phrases if " " not in p}
+        self.non_target = ex.non_target
+        # Token sets several rules consult, each built once per Doc.
+        self.cue_toks = {i for g in self.cues.values() for sp in g for i in range(sp.start, sp.end)}
+        self.money_toks = {i for sp in doc.spans.get("money", []) for i in range(sp.start, sp.end)}
         self.regs = self._regulators(spans)
+        self.country_toks = {i for c in self.countries for i in range(c.start, c.end)}
         self.domain = self._story_domain()
         self._resolve_descriptions()
         self._run_blocked: set[int] | None = None  # built on first use by _capitalised_run
@@ -147,6 +153,7 @@ class _Context:
         self.moneys = self._moneys()
         self.main_target = self._main_target()
         self.dates = self._dates()
+        self.date_toks = {i for d in self.dates for i in range(d[0], d[1])}
 
     # -- helpers -----------------------------------------------------------------------------------------------
     def sent_of(self, token_i: int) -> int:
@@ -311,8 +318,7 @@ class _Context:
         """
         skip = set(blocked) | self.named_toks | {i for t in found for i in range(t.start, t.end)}
         skip |= {i for e in self.doc.ents if e.label_ not in ("ORG", "PERSON") for i in range(e.start, e.end)}
-        skip |= {i for g in self.cues.values() for sp in g for i in range(sp.start, sp.end)}
-        skip |= {i for sp in self.doc.spans.get("money", []) for i in range(sp.start, sp.end)}
+        skip |= self.cue_toks | self.money_toks
         runs: list[Span] = []
         i, n = 0, len(self.doc)
         while i < n:
@@ -447,10 +453,9 @@ class _Context:
         published = self.article.published
         spans: list[Span] = [e for e in self.doc.ents if e.label_ == "DATE"]
         covered = {i for e in spans for i in range(e.start, e.end)}
-        money_toks = {i for m in self.moneys for i in range(m.start, m.end)}
         for m in _YEAR.finditer(self.text):  # bare years the model tags CARDINAL ("a 2022 settlement")
             sp = self.doc.char_span(m.start(), m.end())
-            if sp is not None and not covered & set(range(sp.start, sp.end)) and not money_toks & set(range(sp.start, sp.end)):
+            if sp is not None and not covered & set(range(sp.start, sp.end)) and not self.money_toks & set(range(sp.start, sp.end)):
                 spans.append(sp)
         out = []
         last_day: DateValue | None = None
@@ -633,9 +638,8 @@ class _Context:
     def _listed_after(self, i: int, si: int) -> list[str]:
         """The parties listed after "on"/"against" within a few tokens of ``i``: "against Chubu and Kyushu"."""
         sent = self.sents[si]
-        date_toks = {k for d in self.dates for k in range(d[0], d[1])}
         intro = next((t.i for t in self.doc[i:min(sent.end, i + 8)] if t.lower_ in self.lex["on_target"]
-                      and t.i + 1 not in date_toks), None)  # not "on Thursday"
+                      and t.i + 1 not in self.date_toks), None)  # not "on Thursday"
         if intro is None:
             return []
         parts, start, j = [], intro + 1, intro + 1
@@ -646,6 +650,10 @@ class _Context:
                 start = j + 1
             j += 1
         parts.append((start, j))
+        return self._names_in(parts)
+
+    def _names_in(self, parts: list[tuple[int, int]]) -> list[str]:
+        """One party per part of a list ("both Google | and Facebook"): a known target, else a capitalised run."""
         names = []
         for a, b in parts:
             named = [t for t in self.targets if a <= t.start and t.end <= b]
@@ -675,13 +683,9 @@ class _Context:
             if t.i == stop or t.lower_ in ("and", ",", "or"):
                 parts.append((start, t.i))
                 start = t.i + 1
-        names = []
-        for a, b in parts:
-            named = [t for t in self.targets if a <= t.start and t.end <= b]
-            run = None if named else self._capitalised_run(a, b)
-            names += [self.best_name(t.key) for t in named] + ([run] if run else [])
+        names = self._names_in(parts)
         if names:
-            return [(name, True) for name in dict.fromkeys(names)]
+            return [(name, True) for name in names]
         if any(cue.end <= c.start < stop and c.id_ == "targets" for c in self.cues_in("target_ref", si)):
             # "ordered both companies to ...": the two parties the story is about, or the two sanctioned so far
             parties = self.ranking if len(self.ranking) >= 2 else list(dict.fromkeys(reversed(self.sanctioned)))
@@ -826,10 +830,8 @@ class _Context:
     def _capitalised_run(self, start: int, end: int) -> str | None:
         """A name the model missed, right before the amount: "fined Google €150m and Facebook €60m"."""
         if self._run_blocked is None:
-            self._run_blocked = self.named_toks | {i for g in self.cues.values() for sp in g for i in range(sp.start, sp.end)} \
-                | {i for sp in self.doc.spans.get("money", []) for i in range(sp.start, sp.end)}
-        blocked = self._run_blocked
-        country_toks = {i for c in self.countries for i in range(c.start, c.end)}
+            self._run_blocked = self.named_toks | self.cue_toks | self.money_toks
+        blocked, country_toks = self._run_blocked, self.country_toks
         i, toks = end - 1, []
         # A country word may open a company's name ("Australian Clinical Labs"), never end it.
         while i >= start and (self.doc[i].text[:1].isupper() or self.doc[i].text in ("&", "-")) and \
@@ -860,8 +862,7 @@ class _Context:
         ref_toks = {i for c in self.cues_in("target_ref", si) for i in range(c.start, c.end)}
         # "the US company": a reference with a country word inside it
         ref_toks |= {t.i for t in self.doc[cue.end:to_i] if t.lower_ in self.ex.ref_heads}
-        date_toks = {i for d in self.dates for i in range(d[0], d[1])}
-        if any(t.is_alpha and t.is_lower and not t.is_stop and t.i not in ref_toks and t.i not in date_toks
+        if any(t.is_alpha and t.is_lower and not t.is_stop and t.i not in ref_toks and t.i not in self.date_toks
                for t in self.doc[cue.end:to_i]):
             return []
         verb = self.doc[to_i + 1]

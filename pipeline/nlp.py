@@ -27,6 +27,7 @@ import numpy
 import spacy
 from spacy.attrs import LOWER
 from spacy.language import Language
+from spacy.strings import hash_string
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
@@ -167,12 +168,11 @@ class FocusedNER:
 
     def __init__(self, ner, context: int = 0, decided: frozenset[str] = frozenset()):
         self.ner, self.context = ner, context
-        self.decided = decided  # words that mark a decision's date ("adopted in April"): those sentences too
+        # words that mark a decision's date ("adopted in April"): those sentences too; as the hashes the token
+        # array holds
+        self.decided = [hash_string(w) for w in decided]
         self.words_seen = 0
         self.words_run = 0  # how much of the text the model ran on: for the benchmark's report
-
-    def _decided_ids(self, doc: Doc) -> list[int]:
-        return [doc.vocab.strings.add(w) for w in self.decided]
 
     def candidates(self, doc: Doc) -> list[tuple[int, int]]:
         """Token ranges ``[start, end)`` of the runs of candidate sentences (with their context), in order."""
@@ -185,7 +185,7 @@ class FocusedNER:
                  if sp.label_ == "REG" or sp.label_ in FOCUS_CUES or sp.label_ == "CUE_status" and sp.id_ in FOCUS_STATUS]
         if self.decided:  # on the token array: iterating Token objects costs more than the NER it saves
             lower = doc.to_array([LOWER])
-            marks += [int(i) for i in numpy.flatnonzero(numpy.isin(lower, self._decided_ids(doc)))]
+            marks += [int(i) for i in numpy.flatnonzero(numpy.isin(lower, self.decided))]
 
         for tok in marks:
             si = bisect_right(starts, tok) - 1

@@ -63,9 +63,7 @@ _worker: tuple | None = None  # this process's (nlp, ner, extractor, batch_size,
 
 
 def _init_worker(scope: str, batch_size: int) -> None:
-    global _worker
-    if scope not in NER_SCOPES:
-        raise ValueError(f"unknown NER scope {scope!r} (expected one of {', '.join(NER_SCOPES)})")
+    global _worker  # the scope was checked by Extraction, which starts every worker
     rules = load_rules()
     nlp = build_nlp(rules, defer_ner=True)
     ner = nlp.get_pipe("ner") if scope != "sentences" else FocusedNER(nlp.get_pipe("ner"), context=0,
