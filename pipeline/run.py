@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .events import EVENT_COLUMNS, link_events
 from .extract import Extractor
@@ -49,7 +50,7 @@ class Summary:
 # Where the model's NER runs (the rest of the pipeline always runs on every ok article):
 #   "sentences" (default) only in articles where an action can be found, and there only on the sentences that
 #               can hold one: a regulator's name, an action, sanction or periodic-penalty word, "the regulator",
-#               an appeal, or a word that dates a decision ("adopted in April"), each with 8 tokens of padding so
+#               an appeal, or a word that dates a decision ("adopted in April"), each with 5 tokens of padding so
 #               that the entities found are exactly those of the full text (pipeline.nlp.FocusedNER). A text of
 #               400 tokens or fewer goes whole. On the team corpus this gives make eval's figures (one action and
 #               one target more than "stories"), with NER on about a quarter of the benchmark's words.
@@ -144,10 +145,21 @@ class Extraction:
             _collect(pending.popleft(), actions, mentions, progress)
         return actions, mentions
 
+    def submit(self, articles: list[Article]) -> list:
+        """Start extracting ``articles`` (all ok) and return handles for :func:`gather`: with workers, they work
+        while the caller goes on; without, the work is done here and now."""
+        return [self.pool.apply_async(_extract_batch, (batch,)) if self.pool is not None
+                else _Done(_extract_batch(batch)) for batch in _batches(articles, WORKER_BATCH)]
+
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
             self.pool.join()
+            self.pool = None
+
+    def terminate(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
             self.pool = None
 
     def __enter__(self) -> Extraction:
@@ -156,8 +168,29 @@ class Extraction:
     def __exit__(self, *exc) -> None:
         if exc[0] is None:
             self.close()
-        elif self.pool is not None:
-            self.pool.terminate()
+        else:
+            self.terminate()
+
+
+class _Done:
+    """The result of work done in this process, with the ``get`` of a worker's result."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def get(self):
+        return self.value
+
+
+def gather(handles: list) -> tuple[list[Action], list[Mention]]:
+    """The actions and mentions of :meth:`Extraction.submit`'s handles, in the order submitted."""
+    actions: list[Action] = []
+    mentions: list[Mention] = []
+    for handle in handles:
+        acts, ments = handle.get()
+        actions.extend(acts)
+        mentions.extend(ments)
+    return actions, mentions
 
 
 def extract_articles(articles: Iterable[Article], batch_size: int = 16,
@@ -179,14 +212,17 @@ def _collect(item, actions: list[Action], mentions: list[Mention], progress) -> 
 
 @dataclass
 class _Input:
-    """One discovered input file and the shards that hold what it gave."""
+    """One discovered input file, and what it gave until that is written into the tables."""
 
-    source: str
+    path: Path
     read_id: str | None  # None when the file could not be hashed (unreadable): read again on every run
-    ok_positions: list[int] = field(default_factory=list)  # its articles still ok once duplicates are marked
-    extract_id: str | None = None
-    fresh: list[Article] | None = None  # articles of an unreadable input, kept in memory instead of a shard
-    fresh_tables: dict[str, pa.Table] | None = None
+    extract_id: str | None = None  # set when it has ok articles (and a read_id)
+    ok: list[Article] | None = None  # its ok articles while they are out for extraction
+    tables: dict[str, pa.Table] | None = None  # its extraction tables, from its shard or just made, until written
+
+    @property
+    def source(self) -> str:
+        return str(self.path)
 
 
 def _fingerprint(path: Path, cached: dict | None) -> dict | None:
@@ -218,14 +254,15 @@ def validated_extraction(articles: list[Article], actions: list[Action],
 
 def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None = None, *, full: bool = False,
         limits: Limits = Limits(), batch_articles: int = 64, workers: int = 1, ner_scope: str = "sentences") -> Summary:
-    """Process ``paths`` (files or folders) and write articles/actions/mentions/errors Parquet files into ``out``.
+    """Process ``paths`` (files or folders) and write articles/actions/mentions/errors/events Parquet files into ``out``.
 
     Incremental: inputs whose bytes were read before (by this same code, rules and limits) are taken from the
     shards in ``out/state`` instead of being read and extracted again, and the tables are reassembled from the
     shards of the inputs present now, so they equal what a full recomputation (``full=True``) writes. Steps:
-    discover, fingerprint, read the new inputs into read shards, mark duplicates across all inputs, extract the
-    ok articles that have no extraction shard yet (``batch_articles`` at a time), assemble the five tables
-    row group by row group into temporary files, rename them into place, then record the run in the manifest.
+    discover and fingerprint the inputs; then one pass in input order that reads each input (or takes its read
+    shard), marks duplicates against the inputs before it, writes its articles' rows, and takes its extraction
+    from a shard or sends its ok articles to be extracted (``batch_articles`` per worker at a time); link events;
+    rename the five tables into place; record the run in the manifest.
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -238,163 +275,203 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
         manifest = state.load_manifest()
         cached = manifest.get("inputs", {})
 
-        # 1. Discover and read: only inputs whose (path, bytes, engine) have no read shard are read.
+        # 1. Discover and fingerprint: a stat per file, and a hash only for files whose stat changed.
         inputs: list[_Input] = []
         seen_inputs: dict[str, dict] = {}
         for path in discover([Path(p) for p in paths], exclude=[out]):
-            source = str(path)
-            fp = _fingerprint(path, cached.get(source))
-            if fp is None:
-                inputs.append(_Input(source, None, fresh=list(read_file(path, limits=limits))))
-                summary.read_files += 1
-                continue
-            seen_inputs[source] = fp
-            item = _Input(source, read_id_for(engine, source, fp["sha256"]))
-            if state.has_read(item.read_id):
-                summary.reused_files += 1
-            else:
-                state.save_read(item.read_id, list(read_file(path, limits=limits)))
-                summary.read_files += 1
-            inputs.append(item)
+            fp = _fingerprint(path, cached.get(str(path)))
+            if fp is not None:
+                seen_inputs[str(path)] = fp
+            inputs.append(_Input(path, read_id_for(engine, str(path), fp["sha256"]) if fp else None))
         summary.input_files = len(inputs)
         summary.dropped_files = len(set(cached) - set(seen_inputs))
         if not full and _unchanged(out, manifest, engine, inputs, seen_inputs):
             # Same inputs, same engine, and the tables on disk are the ones the last run wrote: nothing to redo.
             done = manifest["summary"]
+            summary.reused_files = len(inputs)
             summary.by_status = Counter(manifest["by_status"])
             summary.inputs, summary.actions, summary.mentions = done["inputs"], done["actions"], done["mentions"]
             summary.events, summary.cases, summary.invalid_rows = done["events"], done["cases"], done["invalid_rows"]
             summary.files = [out / f"{name}.parquet" for name in manifest["tables"]]
             return summary
 
-        def articles_of(item: _Input) -> list[Article]:
-            return item.fresh if item.fresh is not None else state.load_read(item.read_id)
-
-        # 2. Duplicates depend on every input, so which articles are ok is decided across all of them.
-        first_source: dict[str, str] = {}
-        for item in inputs:
-            marked = list(mark_duplicates(articles_of(item), first_source))
-            item.ok_positions = [i for i, a in enumerate(marked) if a.status == OK]
-            if item.ok_positions and item.read_id is not None:
-                item.extract_id = extract_id_for(item.read_id, item.ok_positions)
-
-        # 3. Extract what has no shard yet, a batch of articles at a time; each input's shard is written whole.
-        pending: list[tuple[_Input, list[Article]]] = []
+        # 2. One pass over the inputs in order. The workers extract a group of articles while this process reads
+        # the next inputs and writes the group before; an input's extraction is written into the tables once it
+        # and every input before it are done, so the rows keep input order whatever ran where.
+        tables = _Assembly(out)
         extraction: Extraction | None = None  # the model is loaded only when something needs extracting
+        groups: deque[tuple[list[_Input], list]] = deque()  # submitted, oldest first
+        pending: list[_Input] = []  # inputs whose ok articles wait to be submitted
+        in_flight = 2 if workers > 1 else 1  # groups: with workers, one extracting while the last is written
 
-        def flush() -> None:
+        def submit() -> None:
             nonlocal extraction
             if extraction is None:
                 extraction = Extraction(workers, ner_scope)
-            batch = [a for _, arts in pending for a in arts]
-            actions, mentions = extraction(batch, progress=progress)
-            acts, ments, errs = validated_extraction(batch, actions, mentions)
-            for item, arts in pending:
-                ids = [a.article_id for a in arts]
-                tables = {"actions": to_arrow(acts[acts.article_id.isin(ids)], ACTION_COLUMNS),
-                          "mentions": to_arrow(ments[ments.article_id.isin(ids)], MENTION_COLUMNS),
-                          "errors": to_arrow(errs[errs.article_id.isin(ids)], ERROR_COLUMNS)}
-                if item.extract_id is None:
-                    item.fresh_tables = tables
-                else:
-                    state.save_extract(item.extract_id, tables)
+            groups.append((list(pending), extraction.submit([a for item in pending for a in item.ok])))
             pending.clear()
 
+        def finish(items: list[_Input], handles: list) -> None:
+            actions, mentions = gather(handles)
+            batch = [a for item in items for a in item.ok]
+            acts, ments, errs = validated_extraction(batch, actions, mentions)
+            made = {"actions": to_arrow(acts, ACTION_COLUMNS), "mentions": to_arrow(ments, MENTION_COLUMNS),
+                    "errors": to_arrow(errs, ERROR_COLUMNS)}
+            for item in items:
+                ids = pa.array([a.article_id for a in item.ok], pa.string())
+                item.tables = {name: t.filter(pc.is_in(t.column("article_id"), value_set=ids))
+                               for name, t in made.items()}
+                if item.extract_id is not None:
+                    state.save_extract(item.extract_id, item.tables)
+                item.ok = None
+            if progress:
+                progress(len(batch))
+
         try:
+            first_source: dict[str, str] = {}
             for item in inputs:
-                if not item.ok_positions or (item.extract_id is not None and state.has_extract(item.extract_id)):
-                    continue
-                arts = articles_of(item)
-                pending.append((item, [arts[i] for i in item.ok_positions]))
-                if sum(len(a) for _, a in pending) >= batch_articles * max(1, workers):
-                    flush()
-            if pending:
-                flush()
-        finally:
-            if extraction is not None:
-                extraction.close()
-
-        # 4. Assemble the tables from the shards, in input order, into temporary files; then rename them.
-        schemas = {"articles": _schema(ARTICLE_COLUMNS), "actions": _schema(ACTION_COLUMNS),
-                   "mentions": _schema(MENTION_COLUMNS), "errors": _schema(ERROR_COLUMNS),
-                   "events": _schema(EVENT_COLUMNS)}
-        writers = {name: TableWriter(out / f"{name}.parquet", schema) for name, schema in schemas.items()}
-        try:
-            first_source = {}
-            invalid: set[tuple[str, str]] = set()
-            rows: list[Article] = []
-            chars = 0
-            meta: list[tuple[str, object, str | None]] = []  # (article_id, published, url) for events; no text
-
-            def write_articles() -> None:
-                # validated thousands of rows at a time: pandera's cost is per call, memory is per row
-                frame, errs = split_valid("articles", articles_frame(rows))
-                writers["articles"].write(to_arrow(frame, ARTICLE_COLUMNS))
-                writers["errors"].write(to_arrow(pd.DataFrame(errs, columns=ERROR_COLUMNS), ERROR_COLUMNS))
-                invalid.update((e["table"], e["row_id"]) for e in errs)
-                rows.clear()
-
-            for item in inputs:
-                marked = list(mark_duplicates(articles_of(item), first_source))
+                articles = state.load_read(item.read_id) if item.read_id and state.has_read(item.read_id) else None
+                if articles is not None:
+                    summary.reused_files += 1
+                else:
+                    articles = list(read_file(item.path, limits=limits))
+                    if item.read_id is not None:
+                        state.save_read(item.read_id, articles)
+                    summary.read_files += 1
+                marked = list(mark_duplicates(articles, first_source))
+                tables.add_articles(marked)
                 summary.by_status.update(a.status for a in marked)
-                meta.extend((a.article_id, a.published, a.url) for a in marked if a.status == OK)
-                rows.extend(marked)
-                chars += sum(a.n_chars for a in marked)
-                if len(rows) >= 20_000 or chars >= 50_000_000:
-                    write_articles()
-                    chars = 0
-            write_articles()
-            action_tables: list[pa.Table] = []
-            for item in inputs:
-                if not item.ok_positions:
-                    continue
-                for name in ("actions", "mentions", "errors"):
-                    table = (item.fresh_tables[name] if item.extract_id is None
-                             else state.load_extract(item.extract_id, name))
-                    if name == "actions":
-                        action_tables.append(table)  # held back: events link actions across all articles
-                        if len(action_tables) >= 256:  # one small table an input costs more than its rows
-                            action_tables = [pa.concat_tables(action_tables).combine_chunks()]
-                    else:
-                        writers[name].write(table)
-                    if name == "errors":
-                        invalid |= set(zip(table.column("table").to_pylist(), table.column("row_id").to_pylist()))
-            # 4b. Events and cases (pipeline/events.py) span articles, so they need every action at once; actions
-            # are a few rows an article, so this holds no article text in memory.
-            actions = (pa.concat_tables(action_tables).to_pandas() if action_tables
-                       else pd.DataFrame(columns=ACTION_COLUMNS))
-            published = pd.DataFrame(meta, columns=["article_id", "published", "url"])
-            actions, events, event_errors = link_events(actions, published)
-            writers["actions"].write(to_arrow(actions, ACTION_COLUMNS))
-            writers["events"].write(to_arrow(events, EVENT_COLUMNS))
-            writers["errors"].write(to_arrow(pd.DataFrame(event_errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
-            invalid.update((e["table"], e["row_id"]) for e in event_errors)
-            summary.events, summary.cases = len(events), events["case_id"].nunique()
-            for name in ("articles", "actions", "mentions", "errors", "events"):
-                writers[name].commit()
-                summary.files.append(writers[name].path)
+                positions = [i for i, a in enumerate(marked) if a.status == OK]
+                if positions and item.read_id is not None:
+                    item.extract_id = extract_id_for(item.read_id, positions)
+                    item.tables = state.load_extract(item.extract_id, EXTRACT_TABLES) \
+                        if state.has_extract(item.extract_id) else None
+                if positions and item.tables is None:
+                    item.ok = [marked[i] for i in positions]
+                    pending.append(item)
+                    if sum(len(i.ok) for i in pending) >= batch_articles * max(1, workers):
+                        submit()
+                        while len(groups) >= in_flight:
+                            finish(*groups.popleft())
+                else:
+                    item.tables = item.tables or {}
+                tables.queue(item)
+            if pending:
+                submit()
+            while groups:
+                finish(*groups.popleft())
+            tables.flush_queue()
         except BaseException:
-            for w in writers.values():
-                w.abort()
+            tables.abort()
+            if extraction is not None:
+                extraction.terminate()
             raise
-        summary.inputs = writers["articles"].rows + sum(1 for t, _ in invalid if t == "articles")
-        summary.actions, summary.mentions = writers["actions"].rows, writers["mentions"].rows
-        summary.invalid_rows = len(invalid)
+        if extraction is not None:
+            extraction.close()
 
-        # 5. Record the run; shards no input uses any more (deleted or changed files) go.
+        # 3. Events and cases (pipeline/events.py) span articles, so they need every action at once; then the
+        # tables are renamed into place.
+        try:
+            summary.events, summary.cases = tables.link_events()
+            tables.commit()
+        except BaseException:
+            tables.abort()
+            raise
+        summary.files = [w.path for w in tables.writers.values()]
+        summary.inputs = tables.writers["articles"].rows + sum(1 for t, _ in tables.invalid if t == "articles")
+        summary.actions, summary.mentions = tables.writers["actions"].rows, tables.writers["mentions"].rows
+        summary.invalid_rows = len(tables.invalid)
+
+        # 4. Record the run; shards no input uses any more (deleted or changed files) go.
         state.save_manifest({
             "format": FORMAT, "engine": engine, "limits": dataclasses.asdict(limits),
             "completed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "inputs": {s: {**fp, "read_id": read_id_for(engine, s, fp["sha256"])} for s, fp in seen_inputs.items()},
             "input_files": summary.input_files,  # inputs above, plus unreadable files (they have no fingerprint)
             "by_status": dict(sorted(summary.by_status.items())),
-            "tables": {name: {"rows": w.rows, "sha256": file_sha256(w.path)} for name, w in writers.items()},
+            "tables": {name: {"rows": w.rows, "sha256": file_sha256(w.path)} for name, w in tables.writers.items()},
             "summary": {"inputs": summary.inputs, "actions": summary.actions, "mentions": summary.mentions,
                         "events": summary.events, "cases": int(summary.cases), "invalid_rows": summary.invalid_rows},
         })
         state.collect_garbage([i.read_id for i in inputs if i.read_id],
                               [i.extract_id for i in inputs if i.extract_id])
     return summary
+
+
+EXTRACT_TABLES = ("actions", "mentions", "errors")
+
+
+class _Assembly:
+    """The five output tables, written as a run goes into temporary files (:class:`TableWriter`), with the little
+    that must wait for the end: the actions (events link them across articles) and the articles' validation errors.
+    """
+
+    ARTICLE_ROWS = 2_000  # articles validated and written at a time: pandera costs per call, their text per row
+
+    def __init__(self, out: Path):
+        columns = {"articles": ARTICLE_COLUMNS, "actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS,
+                   "errors": ERROR_COLUMNS, "events": EVENT_COLUMNS}
+        self.writers = {name: TableWriter(out / f"{name}.parquet", _schema(cols)) for name, cols in columns.items()}
+        self.invalid: set[tuple[str, str]] = set()  # (table, row_id) of the rows kept out
+        self.rows: list[Article] = []
+        self.meta: list[tuple[str, object, str | None]] = []  # (article_id, published, url) of ok articles: events
+        self.article_errors: list[dict] = []
+        self.actions: list[pa.Table] = []
+        self.waiting: deque[_Input] = deque()
+
+    def add_articles(self, marked: list[Article]) -> None:
+        self.rows.extend(marked)
+        self.meta.extend((a.article_id, a.published, a.url) for a in marked if a.status == OK)
+        if len(self.rows) >= self.ARTICLE_ROWS:
+            self._write_articles()
+
+    def _write_articles(self) -> None:
+        frame, errs = split_valid("articles", articles_frame(self.rows))
+        self.writers["articles"].write(to_arrow(frame, ARTICLE_COLUMNS))
+        self.article_errors.extend(errs)  # rare; written after the extraction errors, whatever the timing
+        self.invalid.update((e["table"], e["row_id"]) for e in errs)
+        self.rows.clear()
+
+    def queue(self, item: _Input) -> None:
+        """Write ``item``'s extraction after every input queued before it, as soon as they all have theirs."""
+        self.waiting.append(item)
+        self.flush_queue()
+
+    def flush_queue(self) -> None:
+        while self.waiting and self.waiting[0].tables is not None:
+            item = self.waiting.popleft()
+            for name, table in item.tables.items():
+                if name == "actions":
+                    self.actions.append(table)
+                    if len(self.actions) >= 256:  # one small table an input costs more than its rows
+                        self.actions = [pa.concat_tables(self.actions).combine_chunks()]
+                else:
+                    self.writers[name].write(table)
+                if name == "errors":
+                    self.invalid |= set(zip(table.column("table").to_pylist(), table.column("row_id").to_pylist()))
+            item.tables = {}  # written: nothing held
+
+    def link_events(self) -> tuple[int, int]:
+        """Write the actions with their event ids, and the events; returns (events, cases)."""
+        self._write_articles()
+        self.writers["errors"].write(to_arrow(pd.DataFrame(self.article_errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
+        actions = (pa.concat_tables(self.actions).to_pandas() if self.actions
+                   else pd.DataFrame(columns=ACTION_COLUMNS))
+        published = pd.DataFrame(self.meta, columns=["article_id", "published", "url"])
+        actions, events, event_errors = link_events(actions, published)
+        self.writers["actions"].write(to_arrow(actions, ACTION_COLUMNS))
+        self.writers["events"].write(to_arrow(events, EVENT_COLUMNS))
+        self.writers["errors"].write(to_arrow(pd.DataFrame(event_errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
+        self.invalid.update((e["table"], e["row_id"]) for e in event_errors)
+        return len(events), int(events["case_id"].nunique())
+
+    def commit(self) -> None:
+        for w in self.writers.values():
+            w.commit()
+
+    def abort(self) -> None:
+        for w in self.writers.values():
+            w.abort()
 
 
 def _unchanged(out: Path, manifest: dict, engine: str, inputs: list[_Input], seen: dict[str, dict]) -> bool:

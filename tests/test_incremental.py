@@ -62,7 +62,7 @@ def test_a_rerun_reads_only_what_changed_and_equals_a_full_run(tmp_path):
     full = run([d], out, full=True)
     assert full.read_files == 8 and full.reused_files == 0
     assert_same_tables(out, tmp_path / "incremental")
-    assert len(list((out / "state" / "read").glob("*.parquet"))) == 8  # shards of changed or deleted inputs went
+    assert len(list((out / "state" / "read").glob("*.arrow"))) == 8  # shards of changed or deleted inputs went
 
 
 def test_a_touched_but_unchanged_file_is_not_read_again(tmp_path):
@@ -81,6 +81,26 @@ def test_a_touched_but_unchanged_file_is_not_read_again(tmp_path):
     (out / "actions.parquet").write_bytes((out / "errors.parquet").read_bytes())  # as if killed between renames
     result = CliRunner().invoke(app, ["status", str(out)])
     assert result.exit_code == 1 and "actions.parquet is not the one the last completed run wrote" in result.output
+
+
+def test_torn_shards_are_recomputed_not_trusted(tmp_path):
+    # Shards are not fsynced (they are a cache): a power cut can leave one renamed but empty or cut short.
+    d, out = tmp_path / "in", tmp_path / "out"
+    make_folder(d, n=3)
+    run([d], out, full=True)
+    expected = tables(out)
+    read_shard = sorted((out / "state" / "read").glob("*.arrow"))[0]
+    read_shard.write_bytes(read_shard.read_bytes()[:100])
+    extract_shard = sorted((out / "state" / "extract").iterdir())[-1] / "actions.arrow"
+    extract_shard.write_bytes(b"")
+    (d / "new.txt").write_text(story(9))  # a change, so the run is not skipped as unchanged
+    again = run([d], out)
+    assert again.read_files == 2 and again.reused_files == 3  # the new file and the torn shard's input
+    assert extract_shard.stat().st_size > 0
+    new = tables(out)
+    for t in ("actions", "mentions"):
+        kept = new[t][new[t].article_id.isin(expected[t].article_id)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(kept, expected[t], obj=t)
 
 
 def test_a_second_run_into_the_same_folder_is_refused_while_one_runs(tmp_path):
