@@ -1,4 +1,5 @@
-"""Two worker processes give the same tables as one: order, ids and values."""
+"""Two worker processes give the same tables as one: order, ids and values. So do the memory bounds of a long
+run: the model reloaded every few articles, and events linked a few actions at a time."""
 
 import pandas as pd
 import pytest
@@ -8,17 +9,33 @@ from conftest import ROOT
 
 @pytest.fixture(scope="module")
 def two_worker_run(tmp_path_factory):
-    from pipeline.run import run
+    from pipeline import run as module
 
     out = tmp_path_factory.mktemp("two_workers")
-    run([ROOT / "corpus" / "articles"], out, workers=2)
+    with pytest.MonkeyPatch.context() as mp:  # workers are forked after this: they see the small bounds too
+        mp.setattr(module, "REFRESH_ARTICLES", 10)
+        mp.setattr(module._Assembly, "LINK_ROWS", 20)  # the corpus's 172 actions in 9 parts
+        module.run([ROOT / "corpus" / "articles"], out, workers=2)
     return out
 
 
-@pytest.mark.parametrize("table", ["articles", "actions", "mentions", "errors"])
+@pytest.mark.parametrize("table", ["articles", "actions", "mentions", "errors", "events"])
 def test_two_workers_write_the_same_tables_as_one(corpus_run, two_worker_run, table):
     _, one = corpus_run
     pd.testing.assert_frame_equal(pd.read_parquet(two_worker_run / f"{table}.parquet"), one[table])
+
+
+def test_a_long_run_reloads_the_model_and_writes_the_same_tables(corpus_run, tmp_path, monkeypatch):
+    from pipeline import run as module
+
+    monkeypatch.setattr(module, "REFRESH_ARTICLES", 10)
+    loads, init = [], module._init_worker
+    monkeypatch.setattr(module, "_init_worker", lambda *a: (loads.append(a), init(*a)))
+    module.run([ROOT / "corpus" / "articles"], tmp_path)
+    assert len(loads) == 4  # 51 articles in batches of 16: set up, then reloaded before batches 2, 3 and 4
+    _, one = corpus_run
+    for table in ("actions", "mentions", "events"):
+        pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"{table}.parquet"), one[table])
 
 
 def test_cli_rejects_an_unknown_engine(tmp_path):
