@@ -12,7 +12,7 @@ SEED ?= 1
 SHARE ?= 0.5
 
 .DEFAULT_GOAL := help
-.PHONY: help run test eval bench export report clean
+.PHONY: help run test eval bench bench-memory export report clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -45,6 +45,9 @@ eval: $(STAMP) ## Score against corpus/gold (fails below the floors); also the e
 
 bench: $(STAMP) ## Time the pipeline against bare spaCy NER on N synthetic articles (N=2000 SEED=1 SHARE=0.5)
 	$(PY) -m pipeline.bench --n $(N) --seed $(SEED) --share $(SHARE) --json $(OUT)/bench/bench.json
+
+bench-memory: $(STAMP) ## Peak RSS of the pipeline (2 workers) on 1,000 and on 20,000 synthetic articles (~15 min)
+	$(PY) -m pipeline.bench --scale 1000,20000 --seed $(SEED) --share $(SHARE) --json $(OUT)/bench/scale.json
 
 clean: ## Remove outputs and caches (keeps .venv)
 	rm -rf $(OUT) .pytest_cache build *.egg-info

@@ -229,6 +229,39 @@ def bench(n: int = 2000, seed: int = 1, enforcement_share: float = 0.5, work: Pa
     return result
 
 
+def scale(sizes: list[int], seed: int = 1, enforcement_share: float = 0.5, work: Path = Path("outputs/bench"),
+          workers: int = 2, report=print) -> dict:
+    """Peak RSS of the full pipeline on the first ``sizes[i]`` articles of one generated corpus, each size in a
+    fresh process into a fresh folder: flat memory means the largest uses no more than the smallest."""
+    import shutil
+
+    from .ingest import read_paths
+
+    big = work / f"corpus-n{max(sizes)}-seed{seed}-share{enforcement_share}"
+    if not (big / ".complete").exists():
+        generate(big, max(sizes), seed, enforcement_share)
+        (big / ".complete").write_text("")
+    files = sorted(big.glob("*.txt"))
+    steps = []
+    for n in sizes:
+        corpus, out = work / f"scale-{n}", work / f"scale-{n}-out"
+        for d in (corpus, out):
+            shutil.rmtree(d, ignore_errors=True)
+        corpus.mkdir(parents=True)
+        for f in files[:n]:  # the first n articles of the same corpus (generation is sequential)
+            os.link(f, corpus / f.name)
+        words = sum(len(a.text.split()) for a in read_paths([corpus]) if a.status == "ok")
+        step = _measure(f"pipeline_{n}_articles", ["_run", str(corpus), str(out), str(workers)], words)
+        report(f"{n:6d} articles  {step.seconds:7.1f} s  {step.articles / step.seconds:6.2f} art/s  "
+               f"peak RSS {step.peak_rss_mb:5.0f} MB (largest process)")
+        steps.append(step)
+    result = {"workers": workers, "seed": seed, "enforcement_share": enforcement_share,
+              "steps": [asdict(s) for s in steps],
+              "peak_rss_ratio_largest_to_smallest": round(steps[-1].peak_rss_mb / steps[0].peak_rss_mb, 3)}
+    report(f"peak RSS {max(sizes)} / {min(sizes)} articles: {result['peak_rss_ratio_largest_to_smallest']:.2f}")
+    return result
+
+
 def main(argv: list[str]) -> None:
     """``python -m pipeline.bench [--n N] [--seed S] [--share X] [--json PATH]``; the steps call it with ``_STEP``."""
     if argv and argv[0] == "_baseline":
@@ -246,7 +279,17 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--workers", type=int, default=2, help="workers for step (c) (default 2)")
     ap.add_argument("--work", type=Path, default=Path("outputs/bench"), help="folder for corpus and outputs")
     ap.add_argument("--json", type=Path, default=None, help="where to write the figures (default WORK/bench.json)")
+    ap.add_argument("--scale", default=None, metavar="N1,N2",
+                    help="instead of (a)-(d): peak RSS of the pipeline on N1 and N2 articles (e.g. 1000,20000)")
     args = ap.parse_args(argv)
+    if args.scale:
+        result = scale(sorted(int(x) for x in args.scale.split(",")), args.seed, args.share, args.work, args.workers,
+                       report=lambda s: print(s, flush=True))
+        path = args.json or args.work / "scale.json"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
+        print(f"figures written to {path}")
+        return
     result = bench(args.n, args.seed, args.share, args.work, args.workers, report=lambda s: print(s, flush=True))
     path = args.json or args.work / "bench.json"
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -36,3 +36,10 @@ def test_corpus_is_a_mix_of_about_800_word_articles(tmp_path):
 def test_no_enforcement_share_means_no_sanction_paragraphs(tmp_path):
     texts = [p.read_text() for p in generate(tmp_path, n=10, seed=1, enforcement_share=0.0)]
     assert not any(_has_sanction_paragraph(t) for t in texts)
+
+
+def test_a_smaller_corpus_is_the_start_of_a_larger_one(tmp_path):
+    # `make bench-memory` compares 1,000 articles with 20,000 by taking the first files of one corpus
+    small = [p.read_text() for p in generate(tmp_path / "s", n=4, seed=5)]
+    large = [p.read_text() for p in generate(tmp_path / "l", n=9, seed=5)]
+    assert large[:4] == small
