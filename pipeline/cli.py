@@ -34,8 +34,8 @@ def run_cmd(
     max_chars: Annotated[int, typer.Option("--max-chars", help="Longest article text the model is given; "
                                                                "longer ones are too_large.")] = Limits.max_chars,
     batch_articles: Annotated[int, typer.Option("--batch-articles", min=1,
-                                                help="Articles extracted between two saves of the state: a killed "
-                                                     "run loses at most one batch of work.")] = 64,
+                                                help="Articles (per worker) extracted between two saves of the "
+                                                     "state: a killed run loses at most two such groups of work.")] = 64,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1,
                                          help="Processes running the model, each loading it once (local engine); "
                                               "with --engine dask and no --scheduler, the LocalCluster's workers.")]

@@ -15,6 +15,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from .events import EVENT_COLUMNS, link_events, target_key
 from .extract import Extractor
@@ -24,8 +25,8 @@ from .records import OK, Action, Article, Mention
 from .rules import load_rules
 from .state import FORMAT, State, engine_fingerprint, extract_id_for, file_sha256, read_id_for
 from .validate import split_valid
-from .write import (ACTION_COLUMNS, ARTICLE_COLUMNS, MENTION_COLUMNS, TableWriter, actions_frame, articles_frame,
-                    mentions_frame, to_arrow)
+from .write import (ACTION_COLUMNS, ARTICLE_COLUMNS, MENTION_COLUMNS, TableWriter, actions_frame, article_row,
+                    articles_frame, mentions_frame, to_arrow)
 
 ERROR_COLUMNS = ["table", "row_id", "article_id", "column", "check", "failure"]
 
@@ -311,7 +312,7 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
         # 2. One pass over the inputs in order. The workers extract a group of articles while this process reads
         # the next inputs and writes the group before; an input's extraction is written into the tables once it
         # and every input before it are done, so the rows keep input order whatever ran where.
-        tables = _Assembly(out)
+        tables = _Assembly(out, state.root, len(inputs))
         extraction: Extraction | None = None  # the model is loaded only when something needs extracting
         groups: deque[tuple[list[_Input], list]] = deque()  # submitted, oldest first
         pending: list[_Input] = []  # inputs whose ok articles wait to be submitted
@@ -415,26 +416,31 @@ EXTRACT_TABLES = ("actions", "mentions", "errors")
 
 
 class _Assembly:
-    """The five output tables, written as a run goes into temporary files (:class:`TableWriter`), with the little
-    that must wait for the end: the actions (events link them across articles) and the articles' validation errors.
+    """The five output tables, written as a run goes into temporary files (:class:`TableWriter`), with what must
+    wait for the end: the actions, which events link across articles, wait in a temporary Parquet file in the
+    state folder, and the articles' validation errors (rare) in memory.
     """
 
-    ARTICLE_ROWS = 2_000  # articles validated and written at a time: pandera costs per call, their text per row
-    LINK_ROWS = 2_000  # actions linked into events at a time (see link_events)
+    ARTICLE_ROWS = 2_000  # article rows validated and written at a time: pandera costs ~0.1 s a call
+    INPUTS_PER_PART = 1_000  # inputs whose actions are linked into events together (see link_events)
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, spill_dir: Path, n_inputs: int):
         columns = {"articles": ARTICLE_COLUMNS, "actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS,
                    "errors": ERROR_COLUMNS, "events": EVENT_COLUMNS}
         self.writers = {name: TableWriter(out / f"{name}.parquet", _schema(cols)) for name, cols in columns.items()}
         self.invalid: set[tuple[str, str]] = set()  # (table, row_id) of the rows kept out
-        self.rows: list[Article] = []
+        self.rows: list[dict] = []  # article rows, without their text
         self.meta: list[tuple[str, object, str | None]] = []  # (article_id, published, url) of ok articles: events
         self.article_errors: list[dict] = []
-        self.actions: list[pa.Table] = []
+        self.n_parts = max(1, -(-n_inputs // self.INPUTS_PER_PART))
+        self.stopwords = load_rules().events.target_stopwords
+        # a temporary name in the state folder: a killed run's spill is deleted by the next (State)
+        self.spill = TableWriter(spill_dir / ".actions.parquet", _schema(ACTION_COLUMNS).append(
+            pa.field("_part", pa.int64())), rows_per_group=10_000)
         self.waiting: deque[_Input] = deque()
 
     def add_articles(self, marked: list[Article]) -> None:
-        self.rows.extend(marked)
+        self.rows.extend(article_row(a) for a in marked)
         self.meta.extend((a.article_id, a.published, a.url) for a in marked if a.status == OK)
         if len(self.rows) >= self.ARTICLE_ROWS:
             self._write_articles()
@@ -456,61 +462,58 @@ class _Assembly:
             item = self.waiting.popleft()
             for name, table in item.tables.items():
                 if name == "actions":
-                    self.actions.append(table)
-                    if len(self.actions) >= 256:  # one small table an input costs more than its rows
-                        self.actions = [pa.concat_tables(self.actions).combine_chunks()]
+                    self.spill.write(table.append_column("_part", self._parts(table)))
                 else:
                     self.writers[name].write(table)
                 if name == "errors":
                     self.invalid |= set(zip(table.column("table").to_pylist(), table.column("row_id").to_pylist()))
             item.tables = {}  # written: nothing held
 
-    def link_events(self) -> tuple[int, int]:
-        """Write the actions with their event ids, and the events; returns (events, cases).
+    def _parts(self, actions: pa.Table) -> pa.Array:
+        # Reports of one event, and events of one case, always share the first word of their target's key
+        # (pipeline.events.target_key); a part is a hash of that word, so no event or case spans two parts.
+        keys = (target_key(t, self.stopwords) for t in actions.column("target").to_pylist())
+        return pa.array([zlib.crc32((k[0] if k else "").encode()) % self.n_parts for k in keys], pa.int64())
 
-        Reports of one event, and events of one case, always share the first word of their target's key
-        (:func:`pipeline.events.target_key`), so the actions are linked a part at a time, the parts being the
-        hashes of that word: the same events as linking all at once, with the memory of about
-        :attr:`LINK_ROWS` actions instead of all of them. Only the actions and events themselves, compact in Arrow,
-        and each action's two ids are held whole.
+    def link_events(self) -> tuple[int, int]:
+        """Link the waiting actions into events a part at a time, write the events part by part (by case within a
+        part) and then the actions, in input order, with their event and case ids; returns (events, cases).
+
+        The parts give the events of linking all at once (tested), with the memory of one part (about
+        :attr:`INPUTS_PER_PART` inputs' actions) instead of all; what is held whole is each action's two ids and
+        each ok article's date and URL.
         """
         self._write_articles()
         self.writers["errors"].write(to_arrow(pd.DataFrame(self.article_errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
-        actions = pa.concat_tables(self.actions) if self.actions else _schema(ACTION_COLUMNS).empty_table()
-        self.actions = []
-        stopwords = load_rules().events.target_stopwords
-        n_parts = max(1, -(-actions.num_rows // self.LINK_ROWS))
-        part = pa.array([zlib.crc32((key[0] if key else "").encode()) % n_parts
-                         for key in (target_key(t, stopwords) for t in actions.column("target").to_pylist())],
-                        pa.int64())
+        self.spill.close()
         published = pd.DataFrame(self.meta, columns=["article_id", "published", "url"])
         links: dict[str, tuple[str | None, str | None]] = {}
-        events: list[pa.Table] = []
-        for k in range(n_parts):
-            sub = actions.filter(pc.equal(part, k)).to_pandas()
-            linked, found, errors = link_events(sub, published[published.article_id.isin(set(sub.article_id))])
+        n_events, cases = 0, set()
+        for k in range(self.n_parts):
+            part = pq.read_table(self.spill.tmp, filters=[("_part", "=", k)]).drop_columns(["_part"]).to_pandas()
+            linked, events, errors = link_events(part, published[published.article_id.isin(set(part.article_id))])
             links.update(zip(linked["action_id"], zip(linked["event_id"], linked["case_id"])))
-            events.append(to_arrow(found, EVENT_COLUMNS))
+            self.writers["events"].write(to_arrow(events, EVENT_COLUMNS))
+            n_events += len(events)
+            cases.update(events["case_id"])
             self.writers["errors"].write(to_arrow(pd.DataFrame(errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
             self.invalid.update((e["table"], e["row_id"]) for e in errors)
-        for chunk in actions.to_batches(max_chunksize=self.LINK_ROWS):  # input order, as the actions came
-            ids = [links.get(a, (None, None)) for a in chunk.column("action_id").to_pylist()]
-            table = pa.Table.from_batches([chunk])
-            for i, name in ((0, "event_id"), (1, "case_id")):
-                table = table.set_column(table.schema.get_field_index(name), name, pa.array([x[i] for x in ids], pa.string()))
+        for batch in pq.ParquetFile(self.spill.tmp).iter_batches(batch_size=10_000):  # input order
+            table = pa.Table.from_batches([batch]).drop_columns(["_part"])
+            ids = [links.get(a, (None, None)) for a in table.column("action_id").to_pylist()]
+            for i, name in enumerate(("event_id", "case_id")):
+                table = table.set_column(table.schema.get_field_index(name), name,
+                                         pa.array([x[i] for x in ids], pa.string()))
             self.writers["actions"].write(table)
-        # one order whatever the parts: by case, then by place in the case, as linking all at once gives
-        merged = pa.concat_tables(events) if events else _schema(EVENT_COLUMNS).empty_table()
-        merged = merged.sort_by([("case_id", "ascending"), ("case_seq", "ascending")])
-        self.writers["events"].write(merged)
-        return merged.num_rows, len(pc.unique(merged.column("case_id")))
+        self.spill.abort()  # a temporary file, never renamed into place
+        return n_events, len(cases)
 
     def commit(self) -> None:
         for w in self.writers.values():
             w.commit()
 
     def abort(self) -> None:
-        for w in self.writers.values():
+        for w in (*self.writers.values(), self.spill):
             w.abort()
 
 

@@ -53,11 +53,17 @@ def _obj(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-def articles_frame(articles: list[Article]) -> pd.DataFrame:
-    rows = [{"article_id": a.article_id, "source": a.source, "external_id": a.external_id, "url": a.url,
-             "title": a.title, "published": a.published, "language": a.language, "encoding": a.encoding,
-             "n_chars": a.n_chars, "status": a.status, "error": a.error, "container": a.container,
-             "duplicate_of": a.duplicate_of} for a in articles]
+def article_row(a: Article) -> dict:
+    """The row of ``articles.parquet`` for an article: everything but its text (a run buffers rows, not texts)."""
+    return {"article_id": a.article_id, "source": a.source, "external_id": a.external_id, "url": a.url,
+            "title": a.title, "published": a.published, "language": a.language, "encoding": a.encoding,
+            "n_chars": a.n_chars, "status": a.status, "error": a.error, "container": a.container,
+            "duplicate_of": a.duplicate_of}
+
+
+def articles_frame(articles: list[Article] | list[dict]) -> pd.DataFrame:
+    """The articles table of ``articles`` (Article objects, or their :func:`article_row` rows)."""
+    rows = [a if isinstance(a, dict) else article_row(a) for a in articles]
     df = pd.DataFrame(rows, columns=ARTICLE_COLUMNS)
     df["n_chars"] = df["n_chars"].astype("int64")
     return _obj(_dates(df, ["published"]))
@@ -151,17 +157,25 @@ class TableWriter:
             self._writer.write_table(pa.concat_tables(self._pending), row_group_size=max(self._n, 1))
         self._pending, self._n = [], 0
 
+    def close(self) -> None:
+        """Finish the temporary file (``tmp``), to be read before it is committed or aborted."""
+        if self._writer is not None:
+            self._flush()
+            self._writer.close()
+            self._writer = None
+
     def commit(self) -> None:
         """Finish the file, flush it to disk and rename it over ``path``."""
-        self._flush()
-        self._writer.close()
+        self.close()
         with open(self.tmp, "rb") as fh:
             os.fsync(fh.fileno())
         os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
         try:
-            self._writer.close()
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         finally:
             if os.path.exists(self.tmp):
                 os.unlink(self.tmp)
