@@ -475,6 +475,13 @@ class _Assembly:
         keys = (target_key(t, self.stopwords) for t in actions.column("target").to_pylist())
         return pa.array([zlib.crc32((k[0] if k else "").encode()) % self.n_parts for k in keys], pa.int64())
 
+    def _read_part(self, k: int) -> pa.Table:
+        # batch by batch, keeping only the part's rows: the memory of one batch and one part, never of the file
+        spill = pq.ParquetFile(self.spill.tmp)
+        rows = [b.filter(pc.equal(b.column("_part"), k)) for b in spill.iter_batches(batch_size=10_000)]
+        table = pa.Table.from_batches(rows, schema=spill.schema_arrow) if rows else spill.schema_arrow.empty_table()
+        return table.drop_columns(["_part"])
+
     def link_events(self) -> tuple[int, int]:
         """Link the waiting actions into events a part at a time, write the events part by part (by case within a
         part) and then the actions, in input order, with their event and case ids; returns (events, cases).
@@ -490,7 +497,7 @@ class _Assembly:
         links: dict[str, tuple[str | None, str | None]] = {}
         n_events, cases = 0, set()
         for k in range(self.n_parts):
-            part = pq.read_table(self.spill.tmp, filters=[("_part", "=", k)]).drop_columns(["_part"]).to_pandas()
+            part = self._read_part(k).to_pandas()
             linked, events, errors = link_events(part, published[published.article_id.isin(set(part.article_id))])
             links.update(zip(linked["action_id"], zip(linked["event_id"], linked["case_id"])))
             self.writers["events"].write(to_arrow(events, EVENT_COLUMNS))
