@@ -312,7 +312,7 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
         # 2. One pass over the inputs in order. The workers extract a group of articles while this process reads
         # the next inputs and writes the group before; an input's extraction is written into the tables once it
         # and every input before it are done, so the rows keep input order whatever ran where.
-        tables = _Assembly(out, state.root, len(inputs))
+        tables = _Assembly(out, state.root)
         extraction: Extraction | None = None  # the model is loaded only when something needs extracting
         groups: deque[tuple[list[_Input], list]] = deque()  # submitted, oldest first
         pending: list[_Input] = []  # inputs whose ok articles wait to be submitted
@@ -422,9 +422,9 @@ class _Assembly:
     """
 
     ARTICLE_ROWS = 2_000  # article rows validated and written at a time: pandera costs ~0.1 s a call
-    INPUTS_PER_PART = 1_000  # inputs whose actions are linked into events together (see link_events)
+    LINK_ROWS = 2_000  # actions linked into events together, about (see link_events)
 
-    def __init__(self, out: Path, spill_dir: Path, n_inputs: int):
+    def __init__(self, out: Path, spill_dir: Path):
         columns = {"articles": ARTICLE_COLUMNS, "actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS,
                    "errors": ERROR_COLUMNS, "events": EVENT_COLUMNS}
         self.writers = {name: TableWriter(out / f"{name}.parquet", _schema(cols)) for name, cols in columns.items()}
@@ -432,11 +432,10 @@ class _Assembly:
         self.rows: list[dict] = []  # article rows, without their text
         self.meta: list[tuple[str, object, str | None]] = []  # (article_id, published, url) of ok articles: events
         self.article_errors: list[dict] = []
-        self.n_parts = max(1, -(-n_inputs // self.INPUTS_PER_PART))
         self.stopwords = load_rules().events.target_stopwords
         # a temporary name in the state folder: a killed run's spill is deleted by the next (State)
         self.spill = TableWriter(spill_dir / ".actions.parquet", _schema(ACTION_COLUMNS).append(
-            pa.field("_part", pa.int64())), rows_per_group=10_000)
+            pa.field("_key", pa.int64())), rows_per_group=10_000)
         self.waiting: deque[_Input] = deque()
 
     def add_articles(self, marked: list[Article]) -> None:
@@ -462,32 +461,33 @@ class _Assembly:
             item = self.waiting.popleft()
             for name, table in item.tables.items():
                 if name == "actions":
-                    self.spill.write(table.append_column("_part", self._parts(table)))
+                    self.spill.write(table.append_column("_key", self._keys(table)))
                 else:
                     self.writers[name].write(table)
                 if name == "errors":
                     self.invalid |= set(zip(table.column("table").to_pylist(), table.column("row_id").to_pylist()))
             item.tables = {}  # written: nothing held
 
-    def _parts(self, actions: pa.Table) -> pa.Array:
+    def _keys(self, actions: pa.Table) -> pa.Array:
         # Reports of one event, and events of one case, always share the first word of their target's key
-        # (pipeline.events.target_key); a part is a hash of that word, so no event or case spans two parts.
+        # (pipeline.events.target_key); parts are cut by a hash of that word, so no event or case spans two.
         keys = (target_key(t, self.stopwords) for t in actions.column("target").to_pylist())
-        return pa.array([zlib.crc32((k[0] if k else "").encode()) % self.n_parts for k in keys], pa.int64())
+        return pa.array([zlib.crc32((k[0] if k else "").encode()) for k in keys], pa.int64())
 
-    def _read_part(self, k: int) -> pa.Table:
+    def _read_part(self, k: int, n_parts: int) -> pa.Table:
         # batch by batch, keeping only the part's rows: the memory of one batch and one part, never of the file
         spill = pq.ParquetFile(self.spill.tmp)
-        rows = [b.filter(pc.equal(b.column("_part"), k)) for b in spill.iter_batches(batch_size=10_000)]
+        rows = [b.filter(pa.array(b.column("_key").to_numpy() % n_parts == k))
+                for b in spill.iter_batches(batch_size=10_000)]
         table = pa.Table.from_batches(rows, schema=spill.schema_arrow) if rows else spill.schema_arrow.empty_table()
-        return table.drop_columns(["_part"])
+        return table.drop_columns(["_key"])
 
     def link_events(self) -> tuple[int, int]:
         """Link the waiting actions into events a part at a time, write the events part by part (by case within a
         part) and then the actions, in input order, with their event and case ids; returns (events, cases).
 
         The parts give the events of linking all at once (tested), with the memory of one part (about
-        :attr:`INPUTS_PER_PART` inputs' actions) instead of all; what is held whole is each action's two ids and
+        :attr:`LINK_ROWS` actions) instead of all; what is held whole is each action's two ids and
         each ok article's date and URL.
         """
         self._write_articles()
@@ -496,8 +496,9 @@ class _Assembly:
         published = pd.DataFrame(self.meta, columns=["article_id", "published", "url"])
         links: dict[str, tuple[str | None, str | None]] = {}
         n_events, cases = 0, set()
-        for k in range(self.n_parts):
-            part = self._read_part(k).to_pandas()
+        n_parts = max(1, -(-self.spill.rows // self.LINK_ROWS))
+        for k in range(n_parts):
+            part = self._read_part(k, n_parts).to_pandas()
             linked, events, errors = link_events(part, published[published.article_id.isin(set(part.article_id))])
             links.update(zip(linked["action_id"], zip(linked["event_id"], linked["case_id"])))
             self.writers["events"].write(to_arrow(events, EVENT_COLUMNS))
@@ -506,7 +507,7 @@ class _Assembly:
             self.writers["errors"].write(to_arrow(pd.DataFrame(errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
             self.invalid.update((e["table"], e["row_id"]) for e in errors)
         for batch in pq.ParquetFile(self.spill.tmp).iter_batches(batch_size=10_000):  # input order
-            table = pa.Table.from_batches([batch]).drop_columns(["_part"])
+            table = pa.Table.from_batches([batch]).drop_columns(["_key"])
             ids = [links.get(a, (None, None)) for a in table.column("action_id").to_pylist()]
             for i, name in enumerate(("event_id", "case_id")):
                 table = table.set_column(table.schema.get_field_index(name), name,
