@@ -142,21 +142,22 @@ class Extraction:
         ok = (a for a in articles if a.status == OK)
         actions: list[Action] = []
         mentions: list[Mention] = []
-        if self.pool is None:
-            for batch in _batches(ok, WORKER_BATCH):
-                acts, ments = _extract_batch(batch)
-                actions.extend(acts)
-                mentions.extend(ments)
-                if progress:
-                    progress(len(batch))
-            return actions, mentions
-        pending: deque = deque()
+        pending: deque = deque()  # (handles, articles) of the batches in flight: two per worker at most
+
+        def take() -> None:
+            handles, n = pending.popleft()
+            acts, ments = gather(handles)
+            actions.extend(acts)
+            mentions.extend(ments)
+            if progress:
+                progress(n)
+
         for batch in _batches(ok, WORKER_BATCH):
-            pending.append((self.pool.apply_async(_extract_batch, (batch,)), len(batch)))
+            pending.append((self.submit(batch), len(batch)))  # without workers, done already
             if len(pending) >= 2 * self.workers:
-                _collect(pending.popleft(), actions, mentions, progress)
+                take()
         while pending:
-            _collect(pending.popleft(), actions, mentions, progress)
+            take()
         return actions, mentions
 
     def submit(self, articles: list[Article]) -> list:
@@ -213,15 +214,6 @@ def extract_articles(articles: Iterable[Article], batch_size: int = 16,
     """Actions and mentions of the ``ok`` articles (see :class:`Extraction`; ``ner_scope``: :data:`NER_SCOPES`)."""
     with Extraction(workers, ner_scope, batch_size) as extraction:
         return extraction(articles, progress)
-
-
-def _collect(item, actions: list[Action], mentions: list[Mention], progress) -> None:
-    result, n = item
-    acts, ments = result.get()
-    actions.extend(acts)
-    mentions.extend(ments)
-    if progress:
-        progress(n)
 
 
 @dataclass
