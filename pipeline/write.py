@@ -130,32 +130,37 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 class TableWriter:
     """A Parquet table written piece by piece into a temporary file and renamed into place by :meth:`commit`.
 
-    Pieces are buffered into row groups of about ``rows_per_group`` rows, so a table of any size is written with
-    the memory of one row group, and readers of ``path`` keep seeing the previous table until the rename.
+    Pieces are buffered into row groups of at most ``rows_per_group`` rows or ``bytes_per_group`` bytes (in
+    Arrow), whichever comes first, so a table of any size is written with the memory of one row group, and
+    readers of ``path`` keep seeing the previous table until the rename. The byte bound matters for wide rows:
+    50,000 actions with their evidence sentences hold some 50 MB.
     """
 
-    def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int = 50_000):
-        self.path, self.schema, self.rows_per_group = Path(path), schema, rows_per_group
+    def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int = 50_000, bytes_per_group: int = 8 << 20):
+        self.path, self.schema = Path(path), schema
+        self.rows_per_group, self.bytes_per_group = rows_per_group, bytes_per_group
         self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
         os.close(fd)
         self._writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
         self._pending: list[pa.Table] = []
-        self._n = 0
+        self._n = self._bytes = 0
         self.rows = 0
 
     def write(self, table: pa.Table) -> None:
         if table.num_rows:
-            self._pending.append(table.select(self.schema.names).cast(self.schema))
-            self._n += table.num_rows
-            self.rows += table.num_rows
-            if self._n >= self.rows_per_group:
+            piece = table.select(self.schema.names).cast(self.schema)
+            self._pending.append(piece)
+            self._n += piece.num_rows
+            self._bytes += piece.nbytes
+            self.rows += piece.num_rows
+            if self._n >= self.rows_per_group or self._bytes >= self.bytes_per_group:
                 self._flush()
 
     def _flush(self) -> None:
         if self._pending:
             self._writer.write_table(pa.concat_tables(self._pending), row_group_size=max(self._n, 1))
-        self._pending, self._n = [], 0
+        self._pending, self._n, self._bytes = [], 0, 0
 
     def close(self) -> None:
         """Finish the temporary file (``tmp``), to be read before it is committed or aborted."""
