@@ -32,12 +32,14 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import fields
 from importlib import metadata
+from itertools import islice
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
@@ -142,8 +144,17 @@ class State:
             return {}
         return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else {}
 
-    def save_manifest(self, manifest: dict) -> None:
-        _atomic_bytes(self.root / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True).encode())
+    def save_manifest(self, manifest: dict, inputs: Iterable[tuple[str, dict]] = ()) -> None:
+        """Write ``manifest``, with ``inputs`` (source, fingerprint) as its "inputs": these are encoded one at a time,
+        so a crawl's manifest is never whole in memory."""
+        head = json.dumps({k: v for k, v in manifest.items() if k != "inputs"}, indent=1, sort_keys=True)
+
+        def chunks() -> Iterator[bytes]:
+            yield (head[:-2] + ',\n "inputs": {').encode()  # head ends with "\n}"; inputs go last
+            for i, (source, fp) in enumerate(inputs):
+                yield f'{"," if i else ""}\n  {json.dumps(source)}: {json.dumps(fp, sort_keys=True)}'.encode()
+            yield b"\n }\n}\n"
+        _atomic_write(self.root / "manifest.json", chunks())
 
     # --- read shards ----------------------------------------------------------------------------------------
     def _read_path(self, read_id: str) -> Path:
@@ -198,18 +209,28 @@ class State:
         except (OSError, pa.ArrowInvalid):  # missing, or torn by a crash: recomputed by the caller
             return None
 
-    def collect_garbage(self, read_ids: Iterable[str], extract_ids: Iterable[str]) -> int:
-        """Delete the shards the current inputs no longer use (inputs deleted or changed); returns how many."""
-        keep_read, keep_extract = {f"{i}.arrow" for i in read_ids}, set(extract_ids)
+    def collect_garbage(self, read_ids: pa.ChunkedArray | pa.Array, extract_ids: pa.ChunkedArray | pa.Array) -> int:
+        """Delete the shards the current inputs no longer use (inputs deleted or changed); returns how many.
+
+        The ids to keep are Arrow arrays and the folders are listed a chunk of names at a time: a crawl's ids are
+        never Python sets."""
         n = 0
-        for p in self.read_dir.iterdir():
-            if p.is_file() and not p.name.startswith(".") and p.name not in keep_read:
-                p.unlink(missing_ok=True)  # also the shards of an older format (other suffix)
-                n += 1
-        for p in self.extract_dir.iterdir():
-            if p.is_dir() and not p.name.startswith(".") and p.name not in keep_extract:
-                shutil.rmtree(p, ignore_errors=True)
-                n += 1
+        for folder, keep, suffix in ((self.read_dir, read_ids, ".arrow"), (self.extract_dir, extract_ids, "")):
+            keep = pa.chunked_array([keep]) if isinstance(keep, pa.Array) else keep
+            keep = pc.binary_join_element_wise(keep, suffix, "").combine_chunks().drop_null()  # file names
+            with os.scandir(folder) as listing:
+                while chunk := list(islice(listing, 4_096)):
+                    # read shards are files (any other suffix: an older format's), extraction shards folders
+                    shards = [e for e in chunk if not e.name.startswith(".") and (e.is_dir() if not suffix
+                                                                                     else e.is_file())]
+                    known = pc.is_in(pa.array([e.name for e in shards], pa.string()), value_set=keep).to_pylist()
+                    for entry, kept in zip(shards, known):
+                        if not kept:
+                            if suffix:
+                                Path(entry.path).unlink(missing_ok=True)
+                            else:
+                                shutil.rmtree(entry.path, ignore_errors=True)
+                            n += 1
         return n
 
 
@@ -232,11 +253,12 @@ def extract_id_for(read_id: str, ok_positions: list[int]) -> str:
     return stable_id("extract", read_id, ",".join(map(str, ok_positions)))
 
 
-def _atomic_bytes(path: Path, data: bytes) -> None:
+def _atomic_write(path: Path, chunks: Iterable[bytes]) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
+            for chunk in chunks:
+                fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, path)

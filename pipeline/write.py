@@ -136,7 +136,9 @@ class TableWriter:
     50,000 actions with their evidence sentences hold some 50 MB.
     """
 
-    def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int = 50_000, bytes_per_group: int = 8 << 20):
+    PIECES = 64  # pieces held before they are copied into one
+
+    def __init__(self, path: Path, schema: pa.Schema, rows_per_group: int = 50_000, bytes_per_group: int = 4 << 20):
         self.path, self.schema = Path(path), schema
         self.rows_per_group, self.bytes_per_group = rows_per_group, bytes_per_group
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -156,6 +158,10 @@ class TableWriter:
             self.rows += piece.num_rows
             if self._n >= self.rows_per_group or self._bytes >= self.bytes_per_group:
                 self._flush()
+            elif len(self._pending) >= self.PIECES:
+                # Each piece costs some 700 bytes of C++ objects a column whatever its rows: 2,000 one-article
+                # pieces of the actions held 40 MB of them for 3 MB of data (measured). Copied into one, they don't.
+                self._pending = [pa.concat_tables(self._pending).combine_chunks()]
 
     def _flush(self) -> None:
         if self._pending:
