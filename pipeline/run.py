@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import shutil
+import tempfile
 import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -464,7 +466,9 @@ class _Assembly:
     """
 
     ARTICLE_ROWS = 2_000  # article rows validated and written at a time: pandera costs ~0.1 s a call
-    LINK_ROWS = 2_000  # actions linked into events together, about (see link_events)
+    # actions linked into events together, about (see link_events): linking 2,000 took some 25 MB while it ran,
+    # 500 take a quarter of that (measured), and a part costs only its linking now that the spill is split once
+    LINK_ROWS = 500
 
     def __init__(self, out: Path, spill_dir: Path):
         columns = {"articles": ARTICLE_COLUMNS, "actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS,
@@ -519,26 +523,62 @@ class _Assembly:
         keys = (target_key(t, self.stopwords) for t in actions.column("target").to_pylist())
         return pa.array([zlib.crc32((k[0] if k else "").encode()) for k in keys], pa.int64())
 
-    def _read_part(self, k: int, n_parts: int) -> tuple[pa.Table, pa.Array]:
-        # batch by batch, keeping only the part's rows: the memory of one batch and one part, never of the file;
-        # returns the rows and their positions in the file
-        spill = pq.ParquetFile(self.spill.tmp)
-        rows, positions, start = [], [], 0
-        for b in spill.iter_batches(batch_size=2_000):
-            keep = b.column("_key").to_numpy() % n_parts == k
-            rows.append(b.filter(pa.array(keep)))
-            positions.append(pa.array(np.flatnonzero(keep) + start, pa.int64()))
-            start += b.num_rows
-        table = pa.Table.from_batches(rows, schema=spill.schema_arrow) if rows else spill.schema_arrow.empty_table()
-        return table.drop_columns(["_key"]), pa.concat_arrays(positions) if positions else pa.array([], pa.int64())
+    BUCKETS = 128  # files the actions are split into at most (open at once while splitting)
+
+    def _split(self, n_parts: int) -> tuple[Path, int]:
+        """One pass over the waiting actions that files each, with its position in the spill and its part, into
+        one of ``min(n_parts, BUCKETS)`` Arrow files (part k into bucket k % buckets); returns (folder, buckets).
+
+        A bucket is then read once and linked a part at a time: reading the whole spill for each part cost parts x
+        actions (hours at a million articles), and Arrow's dataset writer, tried first, queued every row in memory.
+        """
+        buckets = min(n_parts, self.BUCKETS)
+        folder = Path(tempfile.mkdtemp(prefix=".event-parts.tmp", dir=Path(self.spill.tmp).parent))
+        schema = self.spill.schema.remove(self.spill.schema.get_field_index("_key")).append(
+            pa.field("_pos", pa.int64())).append(pa.field("_part", pa.int64()))
+        writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
+        try:
+            start = 0
+            for b in pq.ParquetFile(self.spill.tmp).iter_batches(batch_size=2_000):
+                part = b.column("_key").to_numpy() % n_parts
+                b = b.drop_columns(["_key"]).append_column("_pos", pa.array(
+                    np.arange(start, start + b.num_rows), pa.int64())).append_column("_part", pa.array(part))
+                start += b.num_rows
+                bucket = part % buckets
+                for k in np.unique(bucket):
+                    if k not in writers:
+                        writers[k] = pa.ipc.new_file(folder / f"{k}.arrow", schema)
+                    writers[k].write_table(pa.Table.from_batches([b]).filter(pa.array(bucket == k)))
+        finally:
+            for w in writers.values():
+                w.close()
+        return folder, buckets
+
+    def _parts(self, n_parts: int) -> Iterator[tuple[pa.Table, pa.Array]]:
+        """Each part's actions in spill order with their positions in the spill, a bucket in memory at a time."""
+        folder, buckets = self._split(n_parts)
+        try:
+            for k in range(buckets):
+                path = folder / f"{k}.arrow"
+                if not path.exists():  # no action fell into this bucket
+                    continue
+                with pa.memory_map(str(path)) as source:
+                    bucket = pa.ipc.open_file(source).read_all()
+                parts = bucket.column("_part").to_numpy()
+                for part in np.unique(parts):
+                    rows = bucket.filter(pa.array(parts == part)).sort_by("_pos")
+                    yield rows.drop_columns(["_pos", "_part"]), rows.column("_pos").combine_chunks()
+                del bucket
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
 
     def link_events(self) -> tuple[int, int]:
         """Link the waiting actions into events a part at a time, write the events part by part (by case within a
         part) and then the actions, in input order, with their event and case ids; returns (events, cases).
 
-        The parts give the events of linking all at once (tested), with the memory of one part (about
-        :attr:`LINK_ROWS` actions) instead of all; what is held whole is each action's two ids, and each ok
-        article's date and URL, in Arrow: some 50 and 100 bytes.
+        The parts give the events of linking all at once (tested), with the memory of one bucket of parts (see
+        :meth:`_split`) and of linking one part (about :attr:`LINK_ROWS` actions) instead of all; what is held
+        whole is each action's two ids, and each ok article's date and URL, in Arrow: some 50 and 100 bytes.
         """
         self._write_articles()
         self.writers["errors"].write(to_arrow(pd.DataFrame(self.article_errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
@@ -547,8 +587,7 @@ class _Assembly:
         positions, event_ids, case_ids = [], [], []
         n_events = n_cases = 0
         n_parts = max(1, -(-self.spill.rows // self.LINK_ROWS))
-        for k in range(n_parts):
-            part, where = self._read_part(k, n_parts)
+        for part, where in self._parts(n_parts):
             part = part.to_pandas()
             meta = published.filter(pc.is_in(published.column("article_id"), pa.array(part.article_id, pa.string())))
             linked, events, errors = link_events(part, meta.to_pandas())

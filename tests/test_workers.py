@@ -14,7 +14,8 @@ def two_worker_run(tmp_path_factory):
     out = tmp_path_factory.mktemp("two_workers")
     with pytest.MonkeyPatch.context() as mp:  # workers are forked after this: they see the small bounds too
         mp.setattr(module, "REFRESH_ARTICLES", 10)
-        mp.setattr(module._Assembly, "LINK_ROWS", 20)  # the corpus's 172 actions: events linked in 9 parts
+        mp.setattr(module._Assembly, "LINK_ROWS", 20)  # the corpus's 172 actions: events linked in 9 parts,
+        mp.setattr(module._Assembly, "BUCKETS", 4)  # split into 4 files, so that parts share a file
         module.run([ROOT / "corpus" / "articles"], out, workers=2)
     return out
 
