@@ -9,6 +9,7 @@ Layout::
                                              input's ok articles
     OUT/state/lock                           held (flock) while a run writes into OUT
     OUT/state/..actions.parquet.*.tmp        during a run only: the actions waiting to be linked into events
+    OUT/state/.event-parts.tmp*/             during a run only: the same actions split into bucket files to be linked
 
 Shards are content-addressed: ``read_id`` hashes the engine (the pipeline's code, rules, library versions and
 limits), the input's path and the SHA-256 of its bytes; ``extract_id`` hashes the ``read_id`` and which of its
