@@ -337,11 +337,12 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
             ledger.append((source, *(fp[k] if fp else None for k in _FINGERPRINT),
                            read_id_for(engine, source, fp["sha256"]) if fp else None))
         summary.input_files = len(ledger)
+        found = ledger.table()
         if cached:
-            found = ledger.table().filter(pc.is_valid(ledger.table().column("sha256"))).column("source")
+            hashed = found.filter(pc.is_valid(found.column("sha256"))).column("source")
             summary.dropped_files = pc.sum(pc.invert(pc.is_in(pa.array(list(cached), pa.string()),
-                                                              value_set=found))).as_py() or 0
-        if not full and _unchanged(out, manifest, engine, ledger.table()):
+                                                              value_set=hashed))).as_py() or 0
+        if not full and _unchanged(out, manifest, engine, found):
             # Same inputs, same engine, and the tables on disk are the ones the last run wrote: nothing to redo.
             done = manifest["summary"]
             summary.reused_files = len(ledger)
