@@ -171,17 +171,38 @@ class Step:
         return self.words / self.seconds if self.seconds else 0.0
 
 
+def _adopt_orphans() -> bool:
+    """Make this process the reaper of its orphaned descendants (Linux), so that their peak RSS reaches it."""
+    import ctypes
+
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
 def _measure(name: str, args: list[str], words: int) -> Step:
-    """Run one step in a child process; its peak RSS is the largest of it and its own children (wait4)."""
+    """Run one step in a child process; its peak RSS is the largest of it and all its descendants (wait4).
+
+    The workers of a run are children of a fork server, which outlives the step's process; as their subreaper
+    this process reaps the server after the step, and with it the peak of every worker the server reaped.
+    """
+    adopted = _adopt_orphans()
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.bench", *args], stdout=subprocess.PIPE)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"bench step {name} failed with exit status {proc.returncode}")
+    peak, cpu = usage.ru_maxrss, usage.ru_utime + usage.ru_stime
+    while adopted:  # the step's orphans: they end once the step has (the fork server stops when its parent does)
+        try:
+            _, _, usage = os.wait4(-1, 0)
+        except ChildProcessError:
+            break
+        peak, cpu = max(peak, usage.ru_maxrss), cpu + usage.ru_utime + usage.ru_stime
     res = json.loads(out.decode().strip().splitlines()[-1])
-    return Step(name, res["seconds"], res["articles"], words, usage.ru_maxrss / 1024,
-                usage.ru_utime + usage.ru_stime, res.get("actions"))
+    return Step(name, res["seconds"], res["articles"], words, peak / 1024, cpu, res.get("actions"))
 
 
 def bench(n: int = 2000, seed: int = 1, enforcement_share: float = 0.5, work: Path = Path("outputs/bench"),

@@ -26,7 +26,7 @@ from .ingest import Limits, discover, mark_duplicates, read_file
 from .nlp import FocusedNER, build_nlp
 from .records import OK, Action, Article, Mention
 from .rules import load_rules
-from .state import FORMAT, State, engine_fingerprint, extract_id_for, file_sha256, read_id_for
+from .state import FORMAT, Inputs, State, engine_fingerprint, extract_id_for, file_sha256, read_id_for
 from .validate import split_valid
 from .write import (ACTION_COLUMNS, ARTICLE_COLUMNS, MENTION_COLUMNS, TableWriter, actions_frame, article_row,
                     articles_frame, mentions_frame, to_arrow)
@@ -66,10 +66,15 @@ NER_SCOPES = ("sentences", "stories", "all")
 WORKER_BATCH = 16  # articles per task: one model batch; small tasks keep two workers evenly loaded to the end
 
 # spaCy's vocabulary keeps every word it has seen, about 400 bytes each, and news brings some 20 new words an
-# article (names, numbers): 8 MB more per 1,000 articles, for ever. So a process reloads the model after this
-# many articles (1.5 s, under 3 % of the time they take), and 20,000 articles need no more memory than 1,000.
-# spaCy's own remedy, memory zones, cost 7-10 %: no tokenizer cache inside a zone.
+# article (names, numbers): 8 MB more per 1,000 articles, for ever. So this process reloads the model after this
+# many articles (1.5 s, under 3 % of the time they take). spaCy's own remedy, memory zones, cost 7-10 %: no
+# tokenizer cache inside a zone.
 REFRESH_ARTICLES = 1_000
+# Worker processes do better: each is replaced by a new one after this many articles. A model reloaded in place
+# left a few MB behind each time (workers grew from 200 to 255 MB over 4,500 articles, measured); a new process
+# holds only what its own articles left. Half of what each of 2 workers sees in a 1,000-article run, so that a
+# longer run's workers live the same short lives. A new worker costs the model's load, 1.5 s.
+WORKER_LIFE = 512
 
 _worker: tuple | None = None  # this process's (nlp, ner, extractor, batch_size, scope), built by _init_worker
 _since_load = 0  # articles this process's model has seen
@@ -123,10 +128,13 @@ def _batches(items: Iterable[Article], size: int) -> Iterator[list[Article]]:
 
 class Extraction:
     """The model and extractor of a run, set up once: in this process, or in ``workers`` processes that each load
-    the model once and take batches of articles in turn. Call it on articles as often as needed; close it after.
+    the model once and take batches of articles in turn, each replaced after :data:`WORKER_LIFE` articles. Call it
+    on articles as often as needed; close it after.
 
     Results come back in input order, so the tables are the same whatever the number of workers. At most two
-    batches per worker are in flight, so the input is read as the workers go, never all at once.
+    batches per worker are in flight, so the input is read as the workers go, never all at once. Workers start from
+    a fork server (or are spawned), so, as with any such multiprocessing, they import the caller's main module
+    again: a script that calls this with ``workers > 1`` must do so under ``if __name__ == "__main__":``.
     """
 
     def __init__(self, workers: int = 1, ner_scope: str = "sentences", batch_size: int = 16):
@@ -134,9 +142,14 @@ class Extraction:
             raise ValueError(f"unknown NER scope {ner_scope!r} (expected one of {', '.join(NER_SCOPES)})")
         self.workers, self.pool = workers, None
         if workers > 1:
-            # fork where there is one: workers start without re-importing spaCy; each builds its own pipeline
-            ctx = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else None)
-            self.pool = ctx.Pool(workers, initializer=_init_worker, initargs=(ner_scope, batch_size))
+            # Workers are forked from a small server process that has imported spaCy (fork from this process
+            # would give each new worker a copy of everything this one holds by then) and loads its own model.
+            methods = multiprocessing.get_all_start_methods()
+            ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+            if ctx.get_start_method() == "forkserver":
+                ctx.set_forkserver_preload([__name__])
+            self.pool = ctx.Pool(workers, initializer=_init_worker, initargs=(ner_scope, batch_size),
+                                 maxtasksperchild=max(1, WORKER_LIFE // WORKER_BATCH))
         else:
             _init_worker(ner_scope, batch_size)
 
@@ -228,55 +241,7 @@ class _Input:
     extract_id: str | None = None  # set when it has ok articles (and a read_id)
     ok: list[Article] | None = None  # its ok articles while they are out for extraction
     tables: dict[str, pa.Table] | None = None  # its extraction tables, from its shard or just made, until written
-
-
-class _Rows:
-    """Rows appended one at a time and kept in Arrow, :attr:`CHUNK` rows a table.
-
-    What a run holds for every input or article until its end (fingerprints, ids, dates) lives here: some 150
-    bytes an input, where the same values as Python objects took 2 kB (measured with tracemalloc), which was 40 MB
-    more at 20,000 articles than at 1,000.
-    """
-
-    CHUNK = 4_096
-
-    def __init__(self, schema: pa.Schema):
-        self.schema = schema
-        self._chunks: list[pa.Table] = []
-        self._open: list[tuple] = []
-        self._n = 0
-
-    def append(self, row: tuple) -> None:
-        self._open.append(row)
-        self._n += 1
-        if len(self._open) >= self.CHUNK:
-            self._seal()
-
-    def _seal(self) -> None:
-        if self._open:
-            columns = zip(*self._open)
-            self._chunks.append(pa.table([pa.array(c, f.type) for c, f in zip(columns, self.schema)],
-                                         schema=self.schema))
-            self._open = []
-
-    def __len__(self) -> int:
-        return self._n
-
-    def table(self) -> pa.Table:
-        self._seal()
-        return pa.concat_tables(self._chunks) if self._chunks else self.schema.empty_table()
-
-    def rows(self, *names: str) -> Iterator[tuple]:
-        """The rows' values of columns ``names``, in order; one chunk in Python at a time."""
-        self._seal()
-        for chunk in list(self._chunks):
-            yield from zip(*(chunk.column(n).to_pylist() for n in names))
-
-
-_FINGERPRINT = ("size", "mtime_ns", "ino", "sha256")
-# Every input found, in order: its fingerprint (null when it cannot be hashed) and read_id; for the manifest.
-_LEDGER = pa.schema([("source", pa.string()), ("size", pa.int64()), ("mtime_ns", pa.int64()),
-                     ("ino", pa.uint64()), ("sha256", pa.string()), ("read_id", pa.string())])
+    dates: dict[str, tuple] | None = None  # (published, url) of its ok articles, until its actions are spilled
 
 
 def _fingerprint(path: Path, cached: dict | None) -> dict | None:
@@ -316,7 +281,8 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
     discover and fingerprint the inputs; then one pass in input order that reads each input (or takes its read
     shard), marks duplicates against the inputs before it, writes its articles' rows, and takes its extraction
     from a shard or sends its ok articles to be extracted (``batch_articles`` per worker at a time); link events;
-    rename the five tables into place; record the run in the manifest.
+    rename the five tables into place; record the run (``state/manifest.json`` and its inputs,
+    ``state/inputs.sqlite``).
     """
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
@@ -327,134 +293,126 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
         if full:
             state.clear()
         manifest = state.load_manifest()
-        cached = manifest.get("inputs", {})
+        with state.inputs() as inputs:  # on disk: what the run knows of each input (pipeline.state.Inputs)
+            # 1. Discover and fingerprint: a stat per file, and a hash only for files whose stat changed.
+            for path in discover([Path(p) for p in paths], exclude=[out]):
+                source = str(path)
+                fp = _fingerprint(path, inputs.cached(source))
+                inputs.add(source, fp, read_id_for(engine, source, fp["sha256"]) if fp else None)
+            summary.input_files = len(inputs)
+            summary.dropped_files = inputs.dropped()
+            if not full and _unchanged(out, manifest, engine, inputs):
+                # Same inputs, same engine, and the tables on disk are the ones the last run wrote: nothing to redo.
+                done = manifest["summary"]
+                summary.reused_files = len(inputs)
+                summary.by_status = Counter(manifest["by_status"])
+                summary.inputs, summary.actions, summary.mentions = done["inputs"], done["actions"], done["mentions"]
+                summary.events, summary.cases, summary.invalid_rows = done["events"], done["cases"], done["invalid_rows"]
+                summary.files = [out / f"{name}.parquet" for name in manifest["tables"]]
+                return summary
 
-        # 1. Discover and fingerprint: a stat per file, and a hash only for files whose stat changed.
-        ledger = _Rows(_LEDGER)
-        for path in discover([Path(p) for p in paths], exclude=[out]):
-            source = str(path)
-            fp = _fingerprint(path, cached.get(source))
-            ledger.append((source, *(fp[k] if fp else None for k in _FINGERPRINT),
-                           read_id_for(engine, source, fp["sha256"]) if fp else None))
-        summary.input_files = len(ledger)
-        found = ledger.table()
-        if cached:
-            hashed = found.filter(pc.is_valid(found.column("sha256"))).column("source")
-            summary.dropped_files = pc.sum(pc.invert(pc.is_in(pa.array(list(cached), pa.string()),
-                                                              value_set=hashed))).as_py() or 0
-        if not full and _unchanged(out, manifest, engine, found):
-            # Same inputs, same engine, and the tables on disk are the ones the last run wrote: nothing to redo.
-            done = manifest["summary"]
-            summary.reused_files = len(ledger)
-            summary.by_status = Counter(manifest["by_status"])
-            summary.inputs, summary.actions, summary.mentions = done["inputs"], done["actions"], done["mentions"]
-            summary.events, summary.cases, summary.invalid_rows = done["events"], done["cases"], done["invalid_rows"]
-            summary.files = [out / f"{name}.parquet" for name in manifest["tables"]]
-            return summary
+            # 2. One pass over the inputs in order. The workers extract a group of articles while this process reads
+            # the next inputs and writes the group before; an input's extraction is written into the tables once it
+            # and every input before it are done, so the rows keep input order whatever ran where.
+            tables = _Assembly(out, state.root)
+            extraction: Extraction | None = None  # the model is loaded only when something needs extracting
+            groups: deque[tuple[list[_Input], list]] = deque()  # submitted, oldest first
+            pending: list[_Input] = []  # inputs whose ok articles wait to be submitted
+            in_flight = 2 if workers > 1 else 1  # groups: with workers, one extracting while the last is written
 
-        # 2. One pass over the inputs in order. The workers extract a group of articles while this process reads
-        # the next inputs and writes the group before; an input's extraction is written into the tables once it
-        # and every input before it are done, so the rows keep input order whatever ran where.
-        tables = _Assembly(out, state.root)
-        extraction: Extraction | None = None  # the model is loaded only when something needs extracting
-        groups: deque[tuple[list[_Input], list]] = deque()  # submitted, oldest first
-        pending: list[_Input] = []  # inputs whose ok articles wait to be submitted
-        extract_ids = _Rows(pa.schema([("extract_id", pa.string())]))  # of the inputs with ok articles
-        in_flight = 2 if workers > 1 else 1  # groups: with workers, one extracting while the last is written
+            def submit() -> None:
+                nonlocal extraction
+                if extraction is None:
+                    extraction = Extraction(workers, ner_scope)
+                groups.append((list(pending), extraction.submit([a for item in pending for a in item.ok])))
+                pending.clear()
 
-        def submit() -> None:
-            nonlocal extraction
-            if extraction is None:
-                extraction = Extraction(workers, ner_scope)
-            groups.append((list(pending), extraction.submit([a for item in pending for a in item.ok])))
-            pending.clear()
+            def finish(items: list[_Input], handles: list) -> None:
+                actions, mentions = gather(handles)
+                batch = [a for item in items for a in item.ok]
+                acts, ments, errs = validated_extraction(batch, actions, mentions)
+                made = {"actions": to_arrow(acts, ACTION_COLUMNS), "mentions": to_arrow(ments, MENTION_COLUMNS),
+                        "errors": to_arrow(errs, ERROR_COLUMNS)}
+                for item in items:
+                    ids = pa.array([a.article_id for a in item.ok], pa.string())
+                    item.tables = {name: t.filter(pc.is_in(t.column("article_id"), value_set=ids))
+                                   for name, t in made.items()}
+                    if item.extract_id is not None:
+                        state.save_extract(item.extract_id, item.tables)
+                    item.ok = None
+                if progress:
+                    progress(len(batch))
 
-        def finish(items: list[_Input], handles: list) -> None:
-            actions, mentions = gather(handles)
-            batch = [a for item in items for a in item.ok]
-            acts, ments, errs = validated_extraction(batch, actions, mentions)
-            made = {"actions": to_arrow(acts, ACTION_COLUMNS), "mentions": to_arrow(ments, MENTION_COLUMNS),
-                    "errors": to_arrow(errs, ERROR_COLUMNS)}
-            for item in items:
-                ids = pa.array([a.article_id for a in item.ok], pa.string())
-                item.tables = {name: t.filter(pc.is_in(t.column("article_id"), value_set=ids))
-                               for name, t in made.items()}
-                if item.extract_id is not None:
-                    state.save_extract(item.extract_id, item.tables)
-                item.ok = None
-            if progress:
-                progress(len(batch))
-
-        try:
-            first_source: dict[str, str] = {}
-            for source, read_id in ledger.rows("source", "read_id"):
-                item = _Input(source, read_id)
-                articles = state.load_read(item.read_id) if item.read_id and state.has_read(item.read_id) else None
-                if articles is not None:
-                    summary.reused_files += 1
-                else:
-                    articles = list(read_file(Path(item.source), limits=limits))
-                    if item.read_id is not None:
-                        state.save_read(item.read_id, articles)
-                    summary.read_files += 1
-                marked = list(mark_duplicates(articles, first_source))
-                tables.add_articles(marked)
-                summary.by_status.update(a.status for a in marked)
-                positions = [i for i, a in enumerate(marked) if a.status == OK]
-                if positions and item.read_id is not None:
-                    item.extract_id = extract_id_for(item.read_id, positions)
-                    extract_ids.append((item.extract_id,))
-                    item.tables = state.load_extract(item.extract_id, EXTRACT_TABLES) \
-                        if state.has_extract(item.extract_id) else None
-                if positions and item.tables is None:
-                    item.ok = [marked[i] for i in positions]
-                    pending.append(item)
-                    if sum(len(i.ok) for i in pending) >= batch_articles * max(1, workers):
-                        submit()
-                        while len(groups) >= in_flight:
-                            finish(*groups.popleft())
-                else:
-                    item.tables = item.tables or {}
-                tables.queue(item)
-            if pending:
-                submit()
-            while groups:
-                finish(*groups.popleft())
-            tables.flush_queue()
-        except BaseException:
-            tables.abort()
+            try:
+                seen = inputs.seen()  # texts seen so far, for duplicates
+                for seq, source, read_id in inputs.rows():
+                    item = _Input(source, read_id)
+                    articles = state.load_read(item.read_id) if item.read_id and state.has_read(item.read_id) else None
+                    if articles is not None:
+                        summary.reused_files += 1
+                    else:
+                        articles = list(read_file(Path(item.source), limits=limits))
+                        if item.read_id is not None:
+                            state.save_read(item.read_id, articles)
+                        summary.read_files += 1
+                    marked = list(mark_duplicates(articles, seen))
+                    tables.add_articles(marked)
+                    item.dates = {a.article_id: (a.published, a.url) for a in marked if a.status == OK}
+                    summary.by_status.update(a.status for a in marked)
+                    positions = [i for i, a in enumerate(marked) if a.status == OK]
+                    if positions and item.read_id is not None:
+                        item.extract_id = extract_id_for(item.read_id, positions)
+                        inputs.set_extract_id(seq, item.extract_id)
+                        item.tables = state.load_extract(item.extract_id, EXTRACT_TABLES) \
+                            if state.has_extract(item.extract_id) else None
+                    if positions and item.tables is None:
+                        item.ok = [marked[i] for i in positions]
+                        pending.append(item)
+                        if sum(len(i.ok) for i in pending) >= batch_articles * max(1, workers):
+                            submit()
+                            while len(groups) >= in_flight:
+                                finish(*groups.popleft())
+                    else:
+                        item.tables = item.tables or {}
+                    tables.queue(item)
+                if pending:
+                    submit()
+                while groups:
+                    finish(*groups.popleft())
+                tables.flush_queue()
+            except BaseException:
+                tables.abort()
+                if extraction is not None:
+                    extraction.terminate()
+                raise
             if extraction is not None:
-                extraction.terminate()
-            raise
-        if extraction is not None:
-            extraction.close()
+                extraction.close()
 
-        # 3. Events and cases (pipeline/events.py) span articles, so they need every action at once; then the
-        # tables are renamed into place.
-        try:
-            summary.events, summary.cases = tables.link_events()
-            tables.commit()
-        except BaseException:
-            tables.abort()
-            raise
-        summary.files = [w.path for w in tables.writers.values()]
-        summary.inputs = tables.writers["articles"].rows + sum(1 for t, _ in tables.invalid if t == "articles")
-        summary.actions, summary.mentions = tables.writers["actions"].rows, tables.writers["mentions"].rows
-        summary.invalid_rows = len(tables.invalid)
+            # 3. Events and cases (pipeline/events.py) span articles, so they need every action at once; then the
+            # tables are renamed into place.
+            try:
+                summary.events, summary.cases = tables.link_events()
+                tables.commit()
+            except BaseException:
+                tables.abort()
+                raise
+            summary.files = [w.path for w in tables.writers.values()]
+            summary.inputs = tables.writers["articles"].rows + sum(1 for t, _ in tables.invalid if t == "articles")
+            summary.actions, summary.mentions = tables.writers["actions"].rows, tables.writers["mentions"].rows
+            summary.invalid_rows = len(tables.invalid)
 
-        # 4. Record the run; shards no input uses any more (deleted or changed files) go.
-        state.save_manifest({
-            "format": FORMAT, "engine": engine, "limits": dataclasses.asdict(limits),
-            "completed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "input_files": summary.input_files,  # inputs above, plus unreadable files (they have no fingerprint)
-            "by_status": dict(sorted(summary.by_status.items())),
-            "tables": {name: {"rows": w.rows, "sha256": file_sha256(w.path)} for name, w in tables.writers.items()},
-            "summary": {"inputs": summary.inputs, "actions": summary.actions, "mentions": summary.mentions,
-                        "events": summary.events, "cases": int(summary.cases), "invalid_rows": summary.invalid_rows},
-        }, inputs=((row[0], dict(zip((*_FINGERPRINT, "read_id"), row[1:])))
-                   for row in ledger.rows("source", *_FINGERPRINT, "read_id") if row[-1] is not None))
-        state.collect_garbage(ledger.table().column("read_id"), extract_ids.table().column("extract_id"))
-    return summary
+            # 4. Record the run; shards no input uses any more (deleted or changed files) go.
+            state.save_manifest({
+                "format": FORMAT, "engine": engine, "limits": dataclasses.asdict(limits),
+                "completed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "input_files": summary.input_files,  # inputs.sqlite's, plus unreadable files (no fingerprint)
+                "by_status": dict(sorted(summary.by_status.items())),
+                "tables": {name: {"rows": w.rows, "sha256": file_sha256(w.path)} for name, w in tables.writers.items()},
+                "summary": {"inputs": summary.inputs, "actions": summary.actions, "mentions": summary.mentions,
+                            "events": summary.events, "cases": int(summary.cases), "invalid_rows": summary.invalid_rows},
+            }, inputs)
+            state.collect_garbage(inputs)
+        return summary
 
 
 EXTRACT_TABLES = ("actions", "mentions", "errors")
@@ -463,13 +421,16 @@ EXTRACT_TABLES = ("actions", "mentions", "errors")
 class _Assembly:
     """The five output tables, written as a run goes into temporary files (:class:`TableWriter`), with what must
     wait for the end: the actions, which events link across articles, wait in a temporary Parquet file in the
-    state folder, and the articles' validation errors (rare) in memory.
+    state folder with their article's date and URL, and the articles' validation errors (rare) in memory.
     """
 
     ARTICLE_ROWS = 2_000  # article rows validated and written at a time: pandera costs ~0.1 s a call
     # actions linked into events together, about (see link_events): linking 2,000 took some 25 MB while it ran,
     # 500 take a quarter of that (measured), and a part costs only its linking now that the spill is split once
     LINK_ROWS = 500
+    # what the spilled actions carry besides their columns: the hash that cuts parts (see _keys), and their
+    # article's date and URL, which events need (held for every article until the end, they grew with the run)
+    SPILL_FIELDS = (pa.field("_key", pa.int64()), pa.field("_published", pa.date32()), pa.field("_url", pa.string()))
 
     def __init__(self, out: Path, spill_dir: Path):
         columns = {"articles": ARTICLE_COLUMNS, "actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS,
@@ -477,20 +438,15 @@ class _Assembly:
         self.writers = {name: TableWriter(out / f"{name}.parquet", _schema(cols)) for name, cols in columns.items()}
         self.invalid: set[tuple[str, str]] = set()  # (table, row_id) of the rows kept out
         self.rows: list[dict] = []  # article rows, without their text
-        self.published = _Rows(pa.schema([("article_id", pa.string()), ("published", pa.date32()),
-                                          ("url", pa.string())]))  # of the ok articles: events need them
         self.article_errors: list[dict] = []
         self.stopwords = load_rules().events.target_stopwords
         # a temporary name in the state folder: a killed run's spill is deleted by the next (State)
-        self.spill = TableWriter(spill_dir / ".actions.parquet", _schema(ACTION_COLUMNS).append(
-            pa.field("_key", pa.int64())), rows_per_group=10_000)
+        self.spill = TableWriter(spill_dir / ".actions.parquet", pa.schema([
+            *_schema(ACTION_COLUMNS), *self.SPILL_FIELDS]))
         self.waiting: deque[_Input] = deque()
 
     def add_articles(self, marked: list[Article]) -> None:
         self.rows.extend(article_row(a) for a in marked)
-        for a in marked:
-            if a.status == OK:
-                self.published.append((a.article_id, a.published, a.url))
         if len(self.rows) >= self.ARTICLE_ROWS:
             self._write_articles()
 
@@ -511,12 +467,15 @@ class _Assembly:
             item = self.waiting.popleft()
             for name, table in item.tables.items():
                 if name == "actions":
-                    self.spill.write(table.append_column("_key", self._keys(table)))
+                    dates = [item.dates[a] for a in table.column("article_id").to_pylist()]
+                    self.spill.write(table.append_column("_key", self._keys(table)).append_column(
+                        "_published", pa.array([d for d, _ in dates], pa.date32())).append_column(
+                        "_url", pa.array([u for _, u in dates], pa.string())))
                 else:
                     self.writers[name].write(table)
                 if name == "errors":
                     self.invalid |= set(zip(table.column("table").to_pylist(), table.column("row_id").to_pylist()))
-            item.tables = None  # written: nothing held
+            item.tables = item.dates = None  # written: nothing held
 
     def _keys(self, actions: pa.Table) -> pa.Array:
         # Reports of one event, and events of one case, always share the first word of their target's key
@@ -525,6 +484,11 @@ class _Assembly:
         return pa.array([zlib.crc32((k[0] if k else "").encode()) for k in keys], pa.int64())
 
     BUCKETS = 128  # files the actions are split into at most (open at once while splitting)
+
+    def _spilled(self) -> Iterator[pa.RecordBatch]:
+        # One thread: the reader's threads each kept their allocator's cache, 5 MB more at 20,000 articles
+        # (measured), to save a fraction of the 0.1 s the read takes.
+        return pq.ParquetFile(self.spill.tmp).iter_batches(batch_size=2_000, use_threads=False)
 
     def _split(self, n_parts: int) -> tuple[Path, int]:
         """One pass over the waiting actions that files each, with its position in the spill and its part, into
@@ -540,7 +504,7 @@ class _Assembly:
         writers: dict[int, pa.ipc.RecordBatchFileWriter] = {}
         try:
             start = 0
-            for b in pq.ParquetFile(self.spill.tmp).iter_batches(batch_size=2_000):
+            for b in self._spilled():
                 part = b.column("_key").to_numpy() % n_parts
                 b = b.drop_columns(["_key"]).append_column("_pos", pa.array(
                     np.arange(start, start + b.num_rows), pa.int64())).append_column("_part", pa.array(part))
@@ -579,19 +543,19 @@ class _Assembly:
 
         The parts give the events of linking all at once (tested), with the memory of one bucket of parts (see
         :meth:`_split`) and of linking one part (about :attr:`LINK_ROWS` actions) instead of all; what is held
-        whole is each action's two ids, and each ok article's date and URL, in Arrow: some 50 and 100 bytes.
+        whole is each action's two ids, in Arrow: some 50 bytes.
         """
         self._write_articles()
         self.writers["errors"].write(to_arrow(pd.DataFrame(self.article_errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
         self.spill.close()
-        published = self.published.table()
         positions, event_ids, case_ids = [], [], []
         n_events = n_cases = 0
         n_parts = max(1, -(-self.spill.rows // self.LINK_ROWS))
         for part, where in self._parts(n_parts):
             part = part.to_pandas()
-            meta = published.filter(pc.is_in(published.column("article_id"), pa.array(part.article_id, pa.string())))
-            linked, events, errors = link_events(part, meta.to_pandas())
+            meta = part[["article_id", "_published", "_url"]].drop_duplicates("article_id").rename(
+                columns={"_published": "published", "_url": "url"})
+            linked, events, errors = link_events(part.drop(columns=["_published", "_url"]), meta)
             positions.append(where)
             event_ids.append(pa.array(linked["event_id"], pa.string()))
             case_ids.append(pa.array(linked["case_id"], pa.string()))
@@ -605,8 +569,8 @@ class _Assembly:
         ids = {"event_id": pa.chunked_array(event_ids, pa.string()).take(order),
                "case_id": pa.chunked_array(case_ids, pa.string()).take(order)}
         start = 0
-        for batch in pq.ParquetFile(self.spill.tmp).iter_batches(batch_size=2_000):  # input order
-            table = pa.Table.from_batches([batch]).drop_columns(["_key"])
+        for batch in self._spilled():  # input order
+            table = pa.Table.from_batches([batch]).drop_columns([f.name for f in self.SPILL_FIELDS])
             for name, column in ids.items():
                 table = table.set_column(table.schema.get_field_index(name), name,
                                          column.slice(start, batch.num_rows))
@@ -624,13 +588,9 @@ class _Assembly:
             w.abort()
 
 
-def _unchanged(out: Path, manifest: dict, engine: str, ledger: pa.Table) -> bool:
+def _unchanged(out: Path, manifest: dict, engine: str, inputs: Inputs) -> bool:
     """The last completed run had these very inputs (same bytes) and this engine, and its tables are intact."""
-    if manifest.get("engine") != engine or "summary" not in manifest or ledger.column("read_id").null_count:
-        return False
-    known = manifest.get("inputs", {})
-    if len(known) != ledger.num_rows or any(known.get(s, {}).get("sha256") != h for s, h in zip(
-            ledger.column("source").to_pylist(), ledger.column("sha256").to_pylist())):
+    if manifest.get("engine") != engine or "summary" not in manifest or not inputs.same_as_last():
         return False
     return all((out / f"{name}.parquet").exists() and file_sha256(out / f"{name}.parquet") == info.get("sha256")
                for name, info in manifest.get("tables", {}).items())

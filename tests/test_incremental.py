@@ -103,6 +103,22 @@ def test_torn_shards_are_recomputed_not_trusted(tmp_path):
         pd.testing.assert_frame_equal(kept, expected[t], obj=t)
 
 
+def test_a_torn_stat_cache_means_hashing_again_not_a_wrong_row(tmp_path):
+    import sqlite3
+
+    d, out = tmp_path / "in", tmp_path / "out"
+    make_folder(d, n=2)
+    run([d], out)
+    expected = tables(out)
+    (out / "state" / "inputs.sqlite").write_bytes(b"not a database " * 100)
+    again = run([d], out)  # every input hashed again: same bytes, so its shards are still right
+    assert again.read_files == 0 and again.reused_files == 3
+    for t in TABLES:
+        pd.testing.assert_frame_equal(tables(out)[t], expected[t], obj=t)
+    with sqlite3.connect(out / "state" / "inputs.sqlite") as db:  # the stat cache is whole again
+        assert db.execute("SELECT count(*) FROM inputs WHERE sha256 IS NOT NULL").fetchone()[0] == 3
+
+
 def test_a_second_run_into_the_same_folder_is_refused_while_one_runs(tmp_path):
     from pipeline.state import Locked, State
 

@@ -1,5 +1,5 @@
 """Two worker processes give the same tables as one: order, ids and values. So do the memory bounds of a long
-run: the model reloaded every few articles, and events linked a few actions at a time."""
+run: new worker processes every few articles, and events linked a few actions at a time."""
 
 import pandas as pd
 import pytest
@@ -13,7 +13,7 @@ def two_worker_run(tmp_path_factory):
 
     out = tmp_path_factory.mktemp("two_workers")
     with pytest.MonkeyPatch.context() as mp:  # workers are forked after this: they see the small bounds too
-        mp.setattr(module, "REFRESH_ARTICLES", 10)
+        mp.setattr(module, "WORKER_LIFE", 16)  # a new worker process for every batch of 16 articles
         mp.setattr(module._Assembly, "LINK_ROWS", 20)  # the corpus's 172 actions: events linked in 9 parts,
         mp.setattr(module._Assembly, "BUCKETS", 4)  # split into 4 files, so that parts share a file
         module.run([ROOT / "corpus" / "articles"], out, workers=2)
