@@ -73,7 +73,7 @@ REFRESH_ARTICLES = 1_000
 # Worker processes do better: each is replaced by a new one after this many articles. A model reloaded in place
 # left a few MB behind each time (workers grew from 200 to 255 MB over 4,500 articles, measured); a new process
 # holds only what its own articles left. Half of what each of 2 workers sees in a 1,000-article run, so that a
-# longer run's workers live the same short lives. A new worker costs the model's load, 1.5 s.
+# longer run's workers live the same short lives. A new worker starts with the model the fork server loaded.
 WORKER_LIFE = 512
 
 _worker: tuple | None = None  # this process's (nlp, ner, extractor, batch_size, scope), built by _init_worker
@@ -87,6 +87,12 @@ def _init_worker(scope: str, batch_size: int) -> None:
     ner = nlp.get_pipe("ner") if scope != "sentences" else FocusedNER(nlp.get_pipe("ner"), context=0,
                                                                        decided=rules.lexicon("decided"))
     _worker, _since_load = (nlp, ner, Extractor(rules), batch_size, scope), 0
+
+
+def prepare_worker() -> None:
+    """Load the rules and the model into this process's caches (both are ``lru_cache``d), for processes forked from
+    it: :func:`_init_worker` then finds them built (``pipeline/preload.py``)."""
+    build_nlp(load_rules(), defer_ner=True)
 
 
 def _may_need_entities(doc) -> bool:
@@ -142,12 +148,12 @@ class Extraction:
             raise ValueError(f"unknown NER scope {ner_scope!r} (expected one of {', '.join(NER_SCOPES)})")
         self.workers, self.pool = workers, None
         if workers > 1:
-            # Workers are forked from a small server process that has imported spaCy (fork from this process
-            # would give each new worker a copy of everything this one holds by then) and loads its own model.
+            # Workers are forked from a server process that has loaded the model (fork from this process would
+            # give each new worker a copy of everything this one holds by then).
             methods = multiprocessing.get_all_start_methods()
             ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
             if ctx.get_start_method() == "forkserver":
-                ctx.set_forkserver_preload([__name__])
+                ctx.set_forkserver_preload([f"{__package__}.preload"])  # the model, loaded once for all workers
             self.pool = ctx.Pool(workers, initializer=_init_worker, initargs=(ner_scope, batch_size),
                                  maxtasksperchild=max(1, WORKER_LIFE // WORKER_BATCH))
         else:

@@ -243,8 +243,8 @@ FINGERPRINT = ("size", "mtime_ns", "ino", "sha256")
 
 class Inputs:
     """A run's inputs in order, on disk (SQLite): each one's fingerprint, read_id and extract_id, and the texts
-    seen so far (for duplicates). What a run knows of every input lives here, not in memory: a crawl of a million
-    files costs its disk some 200 MB and its memory the database's page cache (2 MB).
+    seen so far (for duplicates). What a run knows of every input lives here, not in memory: 20,000 inputs take
+    5.3 MB of disk (measured) and the memory of the database's page cache (2 MB) whatever their number.
 
     The run writes a temporary database; :meth:`commit` renames it over ``inputs.sqlite`` when the run completes,
     so the stat cache (:meth:`cached`) is always that of the last completed run.

@@ -55,3 +55,15 @@ def test_cli_rejects_an_unknown_engine(tmp_path):
     result = CliRunner().invoke(app, ["run", str(ROOT / "corpus" / "articles"), "--out", str(tmp_path),
                                       "--engine", "spark"])
     assert result.exit_code == 2
+
+
+def test_workers_start_with_the_model_the_fork_server_loaded():
+    import importlib
+
+    from pipeline import nlp, run
+
+    importlib.import_module("pipeline.preload")  # what the fork server imports before forking workers
+    run.prepare_worker()  # the same again, if the module was imported before
+    hits = nlp.build_nlp.cache_info().hits
+    run._init_worker("sentences", 16)  # a worker's start: the model comes from the cache, not from disk
+    assert nlp.build_nlp.cache_info().hits == hits + 1
