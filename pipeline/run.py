@@ -299,7 +299,7 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
         if full:
             state.clear()
         manifest = state.load_manifest()
-        with state.inputs() as inputs:  # on disk: what the run knows of each input (pipeline.state.Inputs)
+        with state.inputs(manifest) as inputs:  # on disk: what the run knows of each input (pipeline.state.Inputs)
             # 1. Discover and fingerprint: a stat per file, and a hash only for files whose stat changed.
             for path in discover([Path(p) for p in paths], exclude=[out]):
                 source = str(path)

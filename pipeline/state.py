@@ -156,10 +156,11 @@ class State:
         inputs.commit(self.root / "inputs.sqlite")
         _atomic_write(self.root / "manifest.json", [json.dumps(manifest, indent=1, sort_keys=True).encode()])
 
-    def inputs(self) -> Inputs:
-        """A new, empty record of a run's inputs, with the last completed run's (if any) as its stat cache."""
+    def inputs(self, manifest: dict) -> Inputs:
+        """A new, empty record of a run's inputs, with the last completed run's as its stat cache when there was one
+        (``manifest``, as :meth:`load_manifest` gave it)."""
         last = self.root / "inputs.sqlite"
-        return Inputs(self.root, last if last.exists() and self.load_manifest() else None)
+        return Inputs(self.root, last if last.exists() and manifest else None)
 
     # --- read shards ----------------------------------------------------------------------------------------
     def _read_path(self, read_id: str) -> Path:
@@ -331,9 +332,8 @@ class Inputs:
 
     # --- the end
     def known(self, column: str, ids: list[str]) -> set[str]:
-        """Which of ``ids`` are a ``read_id`` or ``extract_id`` (``column``) of an input."""
+        """Which of ``ids`` are a ``read_id`` or ``extract_id`` (``column``) of an input (indexed by :meth:`commit`)."""
         assert column in ("read_id", "extract_id")
-        self.db.execute(f"CREATE INDEX IF NOT EXISTS inputs_{column} ON inputs ({column})")
         marks = ",".join("?" * len(ids))
         return {r[0] for r in self.db.execute(f"SELECT {column} FROM inputs WHERE {column} IN ({marks})", ids)}
 
