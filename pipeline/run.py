@@ -21,9 +21,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .events import EVENT_COLUMNS, link_events, target_key
-from .extract import Extractor
 from .ingest import Limits, discover, mark_duplicates, read_file
-from .nlp import FocusedNER, build_nlp
 from .records import OK, Action, Article, Mention
 from .rules import load_rules
 from .state import FORMAT, Inputs, State, engine_fingerprint, extract_id_for, file_sha256, read_id_for
@@ -82,6 +80,11 @@ _since_load = 0  # articles this process's model has seen
 
 def _init_worker(scope: str, batch_size: int) -> None:
     global _worker, _since_load  # the scope was checked by Extraction, which starts every worker
+    # spaCy is imported only by processes that extract: with workers, this one only reads and writes, and spaCy's
+    # modules alone are 44 MB of it (measured).
+    from .extract import Extractor
+    from .nlp import FocusedNER, build_nlp
+
     rules = load_rules()
     nlp = build_nlp(rules, defer_ner=True)
     ner = nlp.get_pipe("ner") if scope != "sentences" else FocusedNER(nlp.get_pipe("ner"), context=0,
@@ -92,6 +95,8 @@ def _init_worker(scope: str, batch_size: int) -> None:
 def prepare_worker() -> None:
     """Load the rules and the model into this process's caches (both are ``lru_cache``d), for processes forked from
     it: :func:`_init_worker` then finds them built (``pipeline/preload.py``)."""
+    from .nlp import build_nlp
+
     build_nlp(load_rules(), defer_ner=True)
 
 
@@ -103,6 +108,8 @@ def _may_need_entities(doc) -> bool:
 def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention]]:
     global _since_load
     if _since_load >= REFRESH_ARTICLES:
+        from .nlp import build_nlp
+
         build_nlp.cache_clear()  # the next call loads the model afresh, with the vocabulary it shipped with
         _init_worker(_worker[4], _worker[3])
     _since_load += len(batch)

@@ -30,6 +30,16 @@ def test_rule_matcher_finds_what_span_ruler_found(texts):
                [(s.start, s.end, s.label_, s.id_) for s in theirs.spans["rules"]]
 
 
+def test_a_run_with_workers_keeps_spacy_out_of_the_main_process():
+    # With workers, the main process only reads and writes: spaCy's modules would be 44 MB of it for nothing.
+    import subprocess
+    import sys
+
+    code = "import sys, pipeline.cli, pipeline.run; print(sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc')))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
+    assert out.stdout.strip() == "[]"
+
+
 def test_rule_matcher_refuses_patterns_it_cannot_match_exactly():
     import spacy
 
@@ -39,12 +49,15 @@ def test_rule_matcher_refuses_patterns_it_cannot_match_exactly():
         RuleMatcher(spacy.blank("en")).add_patterns([{"label": "X", "pattern": [{"LOWER": "a", "OP": "?"}]}])
 
 
-def test_focused_ner_finds_the_full_texts_entities_inside_its_runs(texts):
+@pytest.mark.parametrize("batch_tokens", [None, 1])  # the default bound on a model call; every run alone
+def test_focused_ner_finds_the_full_texts_entities_inside_its_runs(texts, batch_tokens):
     from pipeline.nlp import FocusedNER, build_nlp
 
     full = build_nlp()
     nlp = build_nlp(defer_ner=True)
     focused = FocusedNER(nlp.get_pipe("ner"), context=1)
+    if batch_tokens:
+        focused.BATCH_TOKENS = batch_tokens
     docs = list(focused.pipe(nlp.pipe(texts)))
     for doc, ref in zip(docs, full.pipe(texts)):
         runs = focused.candidates(doc)
