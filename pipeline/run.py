@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import multiprocessing
+import os
 import shutil
 import tempfile
 import zlib
@@ -555,40 +556,38 @@ class _Assembly:
         part) and then the actions, in input order, with their event and case ids; returns (events, cases).
 
         The parts give the events of linking all at once (tested), with the memory of one bucket of parts (see
-        :meth:`_split`) and of linking one part (about :attr:`LINK_ROWS` actions) instead of all; what is held
-        whole is each action's two ids, in Arrow: some 50 bytes.
+        :meth:`_split`) and of linking one part (about :attr:`LINK_ROWS` actions) instead of all.
         """
         self._write_articles()
         self.writers["errors"].write(to_arrow(pd.DataFrame(self.article_errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
         self.spill.close()
-        positions, event_ids, case_ids = [], [], []
-        n_events = n_cases = 0
+        n_events = n_cases = linked_rows = 0
         n_parts = max(1, -(-self.spill.rows // self.LINK_ROWS))
-        for part, where in self._parts(n_parts):
-            part = part.to_pandas()
-            meta = part[["article_id", "_published", "_url"]].drop_duplicates("article_id").rename(
-                columns={"_published": "published", "_url": "url"})
-            linked, events, errors = link_events(part.drop(columns=["_published", "_url"]), meta)
-            positions.append(where)
-            event_ids.append(pa.array(linked["event_id"], pa.string()))
-            case_ids.append(pa.array(linked["case_id"], pa.string()))
-            self.writers["events"].write(to_arrow(events, EVENT_COLUMNS))
-            n_events += len(events)
-            n_cases += events["case_id"].nunique()  # no case spans two parts (see _keys)
-            self.writers["errors"].write(to_arrow(pd.DataFrame(errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
-            self.invalid.update((e["table"], e["row_id"]) for e in errors)
-        # every action is in exactly one part: sorted by position, the ids line up with the file
-        order = pc.sort_indices(pa.chunked_array(positions, pa.int64()))
-        ids = {"event_id": pa.chunked_array(event_ids, pa.string()).take(order),
-               "case_id": pa.chunked_array(case_ids, pa.string()).take(order)}
-        start = 0
-        for batch in self._spilled():  # input order
-            table = pa.Table.from_batches([batch]).drop_columns([f.name for f in self.SPILL_FIELDS])
-            for name, column in ids.items():
-                table = table.set_column(table.schema.get_field_index(name), name,
-                                         column.slice(start, batch.num_rows))
-            start += batch.num_rows
-            self.writers["actions"].write(table)
+        # Each action's two ids wait in a file at its position in the spill, not in memory (unlinked at once,
+        # read back in input order below): held, they were some 130 bytes an action.
+        with tempfile.TemporaryFile(dir=Path(self.spill.tmp).parent) as ids:
+            os.ftruncate(ids.fileno(), self.spill.rows * 2 * ID_WIDTH)
+            for part, where in self._parts(n_parts):
+                part = part.to_pandas()
+                meta = part[["article_id", "_published", "_url"]].drop_duplicates("article_id").rename(
+                    columns={"_published": "published", "_url": "url"})
+                linked, events, errors = link_events(part.drop(columns=["_published", "_url"]), meta)
+                _put_ids(ids.fileno(), where.to_numpy(), linked["event_id"], linked["case_id"])
+                linked_rows += len(linked)
+                self.writers["events"].write(to_arrow(events, EVENT_COLUMNS))
+                n_events += len(events)
+                n_cases += events["case_id"].nunique()  # no case spans two parts (see _keys)
+                self.writers["errors"].write(to_arrow(pd.DataFrame(errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
+                self.invalid.update((e["table"], e["row_id"]) for e in errors)
+            if linked_rows != self.spill.rows:  # every action is in exactly one part; else ids would be missing
+                raise RuntimeError(f"linked {linked_rows} actions of {self.spill.rows}")
+            start = 0
+            for batch in self._spilled():  # input order
+                table = pa.Table.from_batches([batch]).drop_columns([f.name for f in self.SPILL_FIELDS])
+                for name, column in zip(("event_id", "case_id"), _get_ids(ids.fileno(), start, batch.num_rows)):
+                    table = table.set_column(table.schema.get_field_index(name), name, column)
+                start += batch.num_rows
+                self.writers["actions"].write(table)
         self.spill.abort()  # a temporary file, never renamed into place
         return n_events, n_cases
 
@@ -599,6 +598,40 @@ class _Assembly:
     def abort(self) -> None:
         for w in (*self.writers.values(), self.spill):
             w.abort()
+
+
+ID_WIDTH = 16  # characters of an event or case id (pipeline.records.stable_id)
+
+
+def _put_ids(fd: int, positions: np.ndarray, event_ids: Iterable, case_ids: Iterable) -> None:
+    """Write actions' event and case ids into file ``fd`` at their positions (sorted): ``2 * ID_WIDTH`` bytes an
+    action, a missing id as zeros; :func:`_get_ids` reads them back.
+
+    >>> with tempfile.TemporaryFile() as f:
+    ...     _put_ids(f.fileno(), np.array([0, 2, 3]), ["e" * 16, None, "f" * 16], ["c" * 16, "d" * 16, "d" * 16])
+    ...     events, cases = _get_ids(f.fileno(), 0, 4)
+    >>> events.to_pylist() == ["e" * 16, None, None, "f" * 16], cases.to_pylist() == ["c" * 16, None, "d" * 16, "d" * 16]
+    (True, True)
+    """
+    if not len(positions):
+        return
+    text = np.array([(e if isinstance(e, str) else "", c if isinstance(c, str) else "")
+                     for e, c in zip(event_ids, case_ids)], dtype=str).reshape(-1, 2)
+    if text.dtype.itemsize > 4 * ID_WIDTH:  # numpy would cut a longer id short without a word
+        raise ValueError(f"an event or case id is longer than {ID_WIDTH} characters")
+    data = text.astype(f"S{ID_WIDTH}")
+    breaks = np.flatnonzero(np.diff(positions) != 1) + 1  # one write per run of consecutive positions
+    for lo, hi in zip(np.r_[0, breaks], np.r_[breaks, len(positions)]):
+        chunk = data[lo:hi].tobytes()
+        if os.pwrite(fd, chunk, int(positions[lo]) * 2 * ID_WIDTH) != len(chunk):
+            raise OSError(f"short write of event ids at position {positions[lo]}")
+
+
+def _get_ids(fd: int, start: int, n: int) -> tuple[pa.Array, pa.Array]:
+    """The event and case ids :func:`_put_ids` wrote for positions ``start`` to ``start + n``."""
+    raw = os.pread(fd, n * 2 * ID_WIDTH, start * 2 * ID_WIDTH)
+    ids = np.frombuffer(raw, dtype=f"S{ID_WIDTH}").reshape(n, 2)  # numpy drops the zeros of a missing id
+    return tuple(pa.array([x.decode() or None for x in ids[:, k]], pa.string()) for k in (0, 1))
 
 
 def _unchanged(out: Path, manifest: dict, engine: str, inputs: Inputs) -> bool:
