@@ -43,3 +43,22 @@ def test_a_smaller_corpus_is_the_start_of_a_larger_one(tmp_path):
     small = [p.read_text() for p in generate(tmp_path / "s", n=4, seed=5)]
     large = [p.read_text() for p in generate(tmp_path / "l", n=9, seed=5)]
     assert large[:4] == small
+
+
+def test_bench_step_counts_the_workers_and_the_main_process_apart(tmp_path):
+    # A run with 2 workers: the step's peak is the largest process, a worker or the fork server holding the model;
+    # the main process, which only reads and writes (no spaCy), is reported on its own and is the smaller.
+    # Measured from a small process, as make bench does: Linux counts the parent's RSS at the fork in a child's peak.
+    import json
+    import subprocess
+    import sys
+
+    generate(tmp_path / "corpus", n=6, seed=5)
+    code = ("import dataclasses, json, sys; from pipeline.bench import _measure; "
+            "print(json.dumps(dataclasses.asdict(_measure('two_workers', sys.argv[1:], words=1))))")
+    out = subprocess.run([sys.executable, "-c", code, "_run", str(tmp_path / "corpus"), str(tmp_path / "out"), "2"],
+                         capture_output=True, text=True, check=True)
+    step = json.loads(out.stdout.strip().splitlines()[-1])
+    assert step["articles"] == 6 and (tmp_path / "out" / "actions.parquet").exists()
+    assert 0 < step["main_rss_mb"] < step["peak_rss_mb"]
+    assert step["peak_rss_mb"] - step["main_rss_mb"] > 20  # the model is in the workers only
