@@ -13,7 +13,10 @@ STATUSES = ("ok", "duplicate", "empty", "unsupported_format", "unsupported_langu
             "malformed", "unreadable")
 
 
-def stable_id(*parts: str, length: int = 16) -> str:
+ID_LENGTH = 16  # characters of a stable_id unless asked otherwise (event and case ids are this long)
+
+
+def stable_id(*parts: str, length: int = ID_LENGTH) -> str:
     """A short hex id that depends only on ``parts``: the same input always gives the same id.
 
     >>> stable_id("a", "b") == stable_id("a", "b") != stable_id("ab")

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 
 from .events import EVENT_COLUMNS, link_events, target_key
 from .ingest import Limits, discover, mark_duplicates, read_file
-from .records import OK, Action, Article, Mention
+from .records import ID_LENGTH, OK, Action, Article, Mention
 from .rules import load_rules
 from .state import FORMAT, Inputs, State, engine_fingerprint, extract_id_for, file_sha256, read_id_for
 from .validate import split_valid
@@ -572,7 +572,7 @@ class _Assembly:
         # Each action's two ids wait in a file at its position in the spill, not in memory (unlinked at once,
         # read back in input order below): held, they were some 130 bytes an action.
         with tempfile.TemporaryFile(dir=Path(self.spill.tmp).parent) as ids:
-            os.ftruncate(ids.fileno(), self.spill.rows * 2 * ID_WIDTH)
+            os.ftruncate(ids.fileno(), self.spill.rows * 2 * ID_LENGTH)
             for part, where in self._parts(n_parts):
                 part = part.to_pandas()
                 meta = part[["article_id", "_published", "_url"]].drop_duplicates("article_id").rename(
@@ -606,11 +606,8 @@ class _Assembly:
             w.abort()
 
 
-ID_WIDTH = 16  # characters of an event or case id (pipeline.records.stable_id)
-
-
 def _put_ids(fd: int, positions: np.ndarray, event_ids: Iterable, case_ids: Iterable) -> None:
-    """Write actions' event and case ids into file ``fd`` at their positions (sorted): ``2 * ID_WIDTH`` bytes an
+    """Write actions' event and case ids into file ``fd`` at their positions (sorted): ``2 * ID_LENGTH`` bytes an
     action, a missing id as zeros; :func:`_get_ids` reads them back.
 
     >>> with tempfile.TemporaryFile() as f:
@@ -623,20 +620,20 @@ def _put_ids(fd: int, positions: np.ndarray, event_ids: Iterable, case_ids: Iter
         return
     text = np.array([(e if isinstance(e, str) else "", c if isinstance(c, str) else "")
                      for e, c in zip(event_ids, case_ids)], dtype=str).reshape(-1, 2)
-    if text.dtype.itemsize > 4 * ID_WIDTH:  # numpy would cut a longer id short without a word
-        raise ValueError(f"an event or case id is longer than {ID_WIDTH} characters")
-    data = text.astype(f"S{ID_WIDTH}")
+    if text.dtype.itemsize > 4 * ID_LENGTH:  # numpy would cut a longer id short without a word
+        raise ValueError(f"an event or case id is longer than {ID_LENGTH} characters")
+    data = text.astype(f"S{ID_LENGTH}")
     breaks = np.flatnonzero(np.diff(positions) != 1) + 1  # one write per run of consecutive positions
     for lo, hi in zip(np.r_[0, breaks], np.r_[breaks, len(positions)]):
         chunk = data[lo:hi].tobytes()
-        if os.pwrite(fd, chunk, int(positions[lo]) * 2 * ID_WIDTH) != len(chunk):
+        if os.pwrite(fd, chunk, int(positions[lo]) * 2 * ID_LENGTH) != len(chunk):
             raise OSError(f"short write of event ids at position {positions[lo]}")
 
 
 def _get_ids(fd: int, start: int, n: int) -> tuple[pa.Array, pa.Array]:
     """The event and case ids :func:`_put_ids` wrote for positions ``start`` to ``start + n``."""
-    raw = os.pread(fd, n * 2 * ID_WIDTH, start * 2 * ID_WIDTH)
-    ids = np.frombuffer(raw, dtype=f"S{ID_WIDTH}").reshape(n, 2)  # numpy drops the zeros of a missing id
+    raw = os.pread(fd, n * 2 * ID_LENGTH, start * 2 * ID_LENGTH)
+    ids = np.frombuffer(raw, dtype=f"S{ID_LENGTH}").reshape(n, 2)  # numpy drops the zeros of a missing id
     return tuple(pa.array([x.decode() or None for x in ids[:, k]], pa.string()) for k in (0, 1))
 
 
