@@ -155,13 +155,24 @@ def decode(data: bytes, hint: str | None = None) -> tuple[str, str] | None:
     return text, encoding
 
 
+# What binary bytes decode to: control characters (Unicode category Cc) other than the whitespace ones, surrogates
+# (Cs), private-use characters (Co) and the replacement character. The ranges of these three categories are
+# fixed by Unicode's stability policy (a test checks them against unicodedata over every code point); one regex
+# scan costs a fiftieth of asking unicodedata character by character, which was 1.8 ms an article (measured).
+_NOT_TEXT = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff\ufffd"
+                       r"\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
+
+
 def _looks_binary(text: str) -> bool:
+    r"""More than 5 % of the first 4,096 characters are not text.
+
+    >>> _looks_binary("plain text\twith tabs\nand lines"), _looks_binary("\x00\x01\x02 abc"), _looks_binary("")
+    (False, True, False)
+    """
     if not text:
         return False
     sample = text[:4096]
-    bad = sum(1 for c in sample if (unicodedata.category(c) in ("Cc", "Cs", "Co") and c not in "\n\r\t\f")
-              or c == "\ufffd")
-    return bad > 0.05 * len(sample)
+    return len(_NOT_TEXT.findall(sample)) > 0.05 * len(sample)
 
 
 _COMMON = {"the", "of", "and", "to", "a", "in", "is", "that", "for", "it", "on", "was", "with", "by", "as", "its",

@@ -153,3 +153,17 @@ def test_a_run_over_arbitrary_files_accounts_for_every_file(tmp_path_factory, fi
     owners = arts.container.fillna(arts.source)
     assert set(owners) == {str(d / f"{i}{name}") for i, (name, _) in enumerate(files)}
     assert arts.source.is_unique
+
+
+def test_what_counts_as_binary_is_exactly_the_unicode_categories_it_names():
+    # _NOT_TEXT spells the categories Cc (minus \t \n \f \r), Cs and Co out as ranges, for speed; unicodedata
+    # is the reference, over every code point.
+    import sys
+    import unicodedata
+
+    from pipeline.ingest import _NOT_TEXT
+
+    expected = {c for c in map(chr, range(sys.maxunicode + 1))
+                if (unicodedata.category(c) in ("Cc", "Cs", "Co") and c not in "\n\r\t\f") or c == "\ufffd"}
+    found = {c for c in map(chr, range(sys.maxunicode + 1)) if _NOT_TEXT.fullmatch(c)}
+    assert found == expected
