@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import shutil
 import tempfile
+import threading
 import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
@@ -74,6 +75,9 @@ REFRESH_ARTICLES = 1_000
 # holds only what its own articles left. Half of what each of 2 workers sees in a 1,000-article run, so that a
 # longer run's workers live the same short lives. A new worker starts with the model the fork server loaded.
 WORKER_LIFE = 512
+# With workers, the run reads on while they start (their fork server loads the model, 2 s): up to this many
+# articles, about 1 s of reading (measured, 2 ms an article), held until the workers take them.
+READ_AHEAD = 512
 
 _worker: tuple | None = None  # this process's (nlp, ner, extractor, batch_size, scope), built by _init_worker
 _since_load = 0  # articles this process's model has seen
@@ -202,6 +206,20 @@ class Extraction:
         return [self.pool.apply_async(_extract_batch, (batch,)) if self.pool is not None
                 else _Done(_extract_batch(batch)) for batch in _batches(articles, WORKER_BATCH)]
 
+    def imap(self, fn: Callable, items: Iterable) -> Iterator:
+        """``fn`` over ``items``, results in order: in the workers, at most two items per worker in flight (so
+        ``items`` is consumed as they go), or here. ``fn`` must be a module-level function."""
+        if self.pool is None:
+            yield from map(fn, items)
+            return
+        pending: deque = deque()
+        for item in items:
+            pending.append(self.pool.apply_async(fn, (item,)))
+            if len(pending) >= 2 * self.workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
     def close(self) -> None:
         if self.pool is not None:
             self.pool.close()
@@ -221,6 +239,33 @@ class Extraction:
             self.close()
         else:
             self.terminate()
+
+
+class _Starting:
+    """An :class:`Extraction` with workers being set up in a thread: its fork server loads the model (2 s) while
+    the caller reads the first inputs; :meth:`result` waits for it (and raises what setting it up raised)."""
+
+    def __init__(self, workers: int, ner_scope: str):
+        self._value: Extraction | None = None
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._start, args=(workers, ner_scope), daemon=True,
+                                        name="starting-workers")
+        self._thread.start()
+
+    def _start(self, workers: int, ner_scope: str) -> None:
+        try:
+            self._value = Extraction(workers, ner_scope)
+        except BaseException as e:  # raised in the caller's thread, by result()
+            self._error = e
+
+    def done(self) -> bool:
+        return not self._thread.is_alive()
+
+    def result(self) -> Extraction:
+        self._thread.join()
+        if self._error is not None:
+            raise self._error
+        return self._value
 
 
 class _Done:
@@ -336,16 +381,28 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
             # and every input before it are done, so the rows keep input order whatever ran where.
             tables = _Assembly(out, state.root)
             extraction: Extraction | None = None  # the model is loaded only when something needs extracting
+            starting: _Starting | None = None  # with workers: they are being set up while this process reads on
             groups: deque[tuple[list[_Input], list]] = deque()  # submitted, oldest first
-            pending: list[_Input] = []  # inputs whose ok articles wait to be submitted
+            read: deque[list[_Input]] = deque()  # groups read while the workers were being set up
+            pending: list[_Input] = []  # inputs whose ok articles wait to make a group
             in_flight = 2 if workers > 1 else 1  # groups: with workers, one extracting while the last is written
+            group_size = batch_articles * max(1, workers)
 
-            def submit() -> None:
+            def submit(wait: bool = False) -> None:
                 nonlocal extraction
+                if pending:
+                    read.append(list(pending))
+                    pending.clear()
+                if extraction is None and starting is not None and not starting.done() and not wait \
+                        and len(read) * group_size < READ_AHEAD:
+                    return  # the workers are not up yet: read on while they load the model (2 s)
                 if extraction is None:
-                    extraction = Extraction(workers, ner_scope)
-                groups.append((list(pending), extraction.submit([a for item in pending for a in item.ok])))
-                pending.clear()
+                    extraction = starting.result() if starting is not None else Extraction(workers, ner_scope)
+                while read:
+                    items = read.popleft()
+                    groups.append((items, extraction.submit([a for item in items for a in item.ok])))
+                    while len(groups) >= in_flight:
+                        finish(*groups.popleft())
 
             def finish(items: list[_Input], handles: list) -> None:
                 actions, mentions = gather(handles)
@@ -388,34 +445,36 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
                     if positions and item.tables is None:
                         item.ok = [marked[i] for i in positions]
                         pending.append(item)
-                        if sum(len(i.ok) for i in pending) >= batch_articles * max(1, workers):
+                        if workers > 1 and extraction is None and starting is None:
+                            starting = _Starting(workers, ner_scope)
+                        if sum(len(i.ok) for i in pending) >= group_size:
                             submit()
-                            while len(groups) >= in_flight:
-                                finish(*groups.popleft())
                     else:
                         item.tables = item.tables or {}
                     tables.queue(item)
-                if pending:
-                    submit()
+                if pending or read:
+                    submit(wait=True)
                 while groups:
                     finish(*groups.popleft())
                 tables.flush_queue()
+
+                # 3. Events and cases (pipeline/events.py) span articles, so they need every action at once: linked
+                # a part at a time, in the workers when there are some (a part is 500 actions, 0.15 s); then the
+                # tables are renamed into place.
+                summary.events, summary.cases = tables.link_events(extraction.imap if extraction else map)
+                tables.commit()
             except BaseException:
                 tables.abort()
+                if extraction is None and starting is not None:
+                    try:
+                        extraction = starting.result()  # to stop the workers it was setting up
+                    except BaseException:
+                        pass  # its own failure: the run's is the one to raise
                 if extraction is not None:
                     extraction.terminate()
                 raise
             if extraction is not None:
                 extraction.close()
-
-            # 3. Events and cases (pipeline/events.py) span articles, so they need every action at once; then the
-            # tables are renamed into place.
-            try:
-                summary.events, summary.cases = tables.link_events()
-                tables.commit()
-            except BaseException:
-                tables.abort()
-                raise
             summary.files = [w.path for w in tables.writers.values()]
             summary.inputs = tables.writers["articles"].rows + sum(1 for t, _ in tables.invalid if t == "articles")
             summary.actions, summary.mentions = tables.writers["actions"].rows, tables.writers["mentions"].rows
@@ -557,9 +616,11 @@ class _Assembly:
         finally:
             shutil.rmtree(folder, ignore_errors=True)
 
-    def link_events(self) -> tuple[int, int]:
+    def link_events(self, map_parts: Callable = map) -> tuple[int, int]:
         """Link the waiting actions into events a part at a time, write the events part by part (by case within a
         part) and then the actions, in input order, with their event and case ids; returns (events, cases).
+        ``map_parts`` maps :func:`_link_part` over the parts, results in order (:meth:`Extraction.imap`: in the
+        workers).
 
         The parts give the events of linking all at once (tested), with the memory of one bucket of parts (see
         :meth:`_split`) and of linking one part (about :attr:`LINK_ROWS` actions) instead of all.
@@ -573,18 +634,22 @@ class _Assembly:
         # read back in input order below): held, they were some 130 bytes an action.
         with tempfile.TemporaryFile(dir=Path(self.spill.tmp).parent) as ids:
             os.ftruncate(ids.fileno(), self.spill.rows * 2 * ID_LENGTH)
-            for part, where in self._parts(n_parts):
-                part = part.to_pandas()
-                meta = part[["article_id", "_published", "_url"]].drop_duplicates("article_id").rename(
-                    columns={"_published": "published", "_url": "url"})
-                linked, events, errors = link_events(part.drop(columns=["_published", "_url"]), meta)
-                _put_ids(ids.fileno(), where.to_numpy(), linked["event_id"], linked["case_id"])
-                linked_rows += len(linked)
-                self.writers["events"].write(to_arrow(events, EVENT_COLUMNS))
-                n_events += len(events)
-                n_cases += events["case_id"].nunique()  # no case spans two parts (see _keys)
-                self.writers["errors"].write(to_arrow(pd.DataFrame(errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
-                self.invalid.update((e["table"], e["row_id"]) for e in errors)
+            parts = self._parts(n_parts)
+            wheres: deque[pa.Array] = deque()  # the positions of the parts out for linking, in order
+
+            def out_for_linking() -> Iterator[pa.Table]:
+                for part, where in parts:
+                    wheres.append(where)
+                    yield part
+
+            for event_ids, case_ids, events, errors in map_parts(_link_part, out_for_linking()):
+                _put_ids(ids.fileno(), wheres.popleft().to_numpy(), event_ids, case_ids)
+                linked_rows += len(event_ids)
+                self.writers["events"].write(events)
+                n_events += events.num_rows
+                n_cases += pc.count_distinct(events.column("case_id")).as_py()  # no case spans two parts (see _keys)
+                self.writers["errors"].write(errors)
+                self.invalid.update(zip(errors.column("table").to_pylist(), errors.column("row_id").to_pylist()))
             if linked_rows != self.spill.rows:  # every action is in exactly one part; else ids would be missing
                 raise RuntimeError(f"linked {linked_rows} actions of {self.spill.rows}")
             start = 0
@@ -604,6 +669,18 @@ class _Assembly:
     def abort(self) -> None:
         for w in (*self.writers.values(), self.spill):
             w.abort()
+
+
+def _link_part(part: pa.Table) -> tuple[list, list, pa.Table, pa.Table]:
+    """The event and case id of each of a part's actions (in its order), and the part's events and errors tables:
+    :func:`pipeline.events.link_events` on actions that carry their article's date and URL (``_published``,
+    ``_url``). Arrow in and out, so that it can run in a worker."""
+    frame = part.to_pandas()
+    meta = frame[["article_id", "_published", "_url"]].drop_duplicates("article_id").rename(
+        columns={"_published": "published", "_url": "url"})
+    linked, events, errors = link_events(frame.drop(columns=["_published", "_url"]), meta)
+    return (linked["event_id"].tolist(), linked["case_id"].tolist(), to_arrow(events, EVENT_COLUMNS),
+            to_arrow(pd.DataFrame(errors, columns=ERROR_COLUMNS), ERROR_COLUMNS))
 
 
 def _put_ids(fd: int, positions: np.ndarray, event_ids: Iterable, case_ids: Iterable) -> None:

@@ -16,7 +16,8 @@ def two_worker_run(tmp_path_factory):
         mp.setattr(module, "WORKER_LIFE", 16)  # a new worker process for every batch of 16 articles
         mp.setattr(module._Assembly, "LINK_ROWS", 20)  # the corpus's 172 actions: events linked in 9 parts,
         mp.setattr(module._Assembly, "BUCKETS", 4)  # split into 4 files, so that parts share a file
-        module.run([ROOT / "corpus" / "articles"], out, workers=2)
+        mp.setattr(module, "READ_AHEAD", 32)  # groups of 16 articles: two read while the workers start, then wait
+        module.run([ROOT / "corpus" / "articles"], out, workers=2, batch_articles=8)
     return out
 
 
@@ -67,3 +68,24 @@ def test_workers_start_with_the_model_the_fork_server_loaded():
     hits = nlp.build_nlp.cache_info().hits
     run._init_worker("sentences", 16)  # a worker's start: the model comes from the cache, not from disk
     assert nlp.build_nlp.cache_info().hits == hits + 1
+
+
+def test_a_run_that_fails_while_its_workers_start_stops_them(tmp_path, monkeypatch):
+    import threading
+
+    from pipeline import run as module
+
+    read = module.read_file
+    calls = []
+
+    def fail_on_the_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError("disk gone")
+        return read(*args, **kwargs)
+
+    monkeypatch.setattr(module, "read_file", fail_on_the_third)
+    with pytest.raises(OSError, match="disk gone"):
+        module.run([ROOT / "corpus" / "articles"], tmp_path, workers=2)
+    assert not [t for t in threading.enumerate() if t.name == "starting-workers"]
+    assert not (tmp_path / "actions.parquet").exists()
