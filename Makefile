@@ -10,6 +10,7 @@ MONEY    ?= ../shared/eval/duckling_money/amountofmoney_en.jsonl
 N ?= 2000
 SEED ?= 1
 SHARE ?= 0.5
+REPEAT ?= 1
 
 .DEFAULT_GOAL := help
 .PHONY: help run test eval bench bench-memory export report clean
@@ -43,8 +44,8 @@ test: $(STAMP) ## Set up .venv and run the tests (unit, doctest, end-to-end)
 eval: $(STAMP) ## Score against corpus/gold (fails below the floors); also the external GDPR table when present
 	$(PY) -m pipeline eval corpus --out $(OUT)/eval $(if $(wildcard $(EXTERNAL)),--external $(EXTERNAL)) $(if $(wildcard $(MONEY)),--money $(MONEY))
 
-bench: $(STAMP) ## Time the pipeline against bare spaCy NER on N synthetic articles (N=2000 SEED=1 SHARE=0.5)
-	$(PY) -m pipeline.bench --n $(N) --seed $(SEED) --share $(SHARE) --json $(OUT)/bench/bench.json
+bench: $(STAMP) ## Time the pipeline against bare spaCy NER on N synthetic articles (N=2000 SEED=1 SHARE=0.5 REPEAT=1)
+	$(PY) -m pipeline.bench --n $(N) --seed $(SEED) --share $(SHARE) --repeat $(REPEAT) --json $(OUT)/bench/bench.json
 
 bench-memory: $(STAMP) ## Peak RSS of the pipeline (2 workers) on 1,000 and on 20,000 synthetic articles (~15 min)
 	$(PY) -m pipeline.bench --scale 1000,20000 --seed $(SEED) --share $(SHARE) --json $(OUT)/bench/scale.json

@@ -19,10 +19,11 @@ import json
 import os
 import platform
 import random
+import shutil
 import subprocess
 import sys
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -210,9 +211,25 @@ def _measure(name: str, args: list[str], words: int) -> Step:
     return Step(name, res["seconds"], res["articles"], words, peak / 1024, cpu, res.get("actions"), main / 1024)
 
 
+def median_step(samples: list[Step]) -> Step:
+    """The sample of median time (of an even number, the slower middle one), with the largest peak RSS of all.
+
+    >>> s = [Step("b", t, 10, 100, rss) for t, rss in ((90.0, 300), (70.0, 320), (80.0, 310))]
+    >>> m = median_step(s); (m.seconds, m.peak_rss_mb)
+    (80.0, 320)
+    """
+    ordered = sorted(samples, key=lambda s: s.seconds)
+    return replace(ordered[len(ordered) // 2], peak_rss_mb=max(s.peak_rss_mb for s in samples),
+                   main_rss_mb=max(s.main_rss_mb for s in samples))
+
+
 def bench(n: int = 2000, seed: int = 1, enforcement_share: float = 0.5, work: Path = Path("outputs/bench"),
-          workers: int = 2, report=print) -> dict:
-    """Generate the corpus (unless already there) and measure steps (a)-(d); returns what it writes to JSON."""
+          workers: int = 2, repeat: int = 1, report=print) -> dict:
+    """Generate the corpus (unless already there) and measure steps (a)-(d); returns what it writes to JSON.
+
+    With ``repeat`` > 1, steps (a), (b) and (c) run that many times in turn (a, b, c, a, b, c, ...) and each is
+    reported by its median run: on a shared machine the speed drifts from minute to minute, and interleaving
+    lets every step see the same drift."""
     from .ingest import read_paths
 
     corpus = work / f"corpus-n{n}-seed{seed}-share{enforcement_share}"
@@ -221,26 +238,30 @@ def bench(n: int = 2000, seed: int = 1, enforcement_share: float = 0.5, work: Pa
         (corpus / ".complete").write_text("")  # a hidden file: the pipeline skips it
     words = sum(len(a.text.split()) for a in read_paths([corpus]) if a.status == "ok")
     out_b, out_c, out_s = work / "out-1", work / "out-2", work / "out-stories"
-    for d in (out_b, out_c, out_s):
-        if d.exists():
-            import shutil
-
-            shutil.rmtree(d)
-    steps = [
-        _measure("a_baseline_ner", ["_baseline", str(corpus)], words),
-        _measure("b_pipeline", ["_run", str(corpus), str(out_b), "1"], words),
-        _measure(f"c_pipeline_{workers}_workers", ["_run", str(corpus), str(out_c), str(workers)], words),
-        _measure("d_rerun_unchanged", ["_run", str(corpus), str(out_b), "1"], words),
-        # not one of the issue's four: the same as (b) with NER on whole candidate stories (--ner-scope stories)
-        _measure("b2_pipeline_ner_stories", ["_run", str(corpus), str(out_s), "1", "stories"], words),
-    ]
-    a, b, c, d, b2 = steps
+    shutil.rmtree(out_s, ignore_errors=True)
+    samples: dict[str, list[Step]] = {}
+    for r in range(repeat):
+        for d in (out_b, out_c):  # each run of (b) and (c) starts from nothing; (d) reruns the last (b)'s folder
+            shutil.rmtree(d, ignore_errors=True)
+        for name, args in (("a_baseline_ner", ["_baseline", str(corpus)]),
+                           ("b_pipeline", ["_run", str(corpus), str(out_b), "1"]),
+                           (f"c_pipeline_{workers}_workers", ["_run", str(corpus), str(out_c), str(workers)])):
+            step = _measure(name, args, words)
+            samples.setdefault(name, []).append(step)
+            if repeat > 1:
+                report(f"  run {r + 1}/{repeat} {name:26s} {step.seconds:7.1f} s  cpu {step.cpu_seconds:7.1f} s")
+    a, b, c = (median_step(runs) for runs in samples.values())
+    d = _measure("d_rerun_unchanged", ["_run", str(corpus), str(out_b), "1"], words)
+    # not one of the issue's four: the same as (b) with NER on whole candidate stories (--ner-scope stories)
+    b2 = _measure("b2_pipeline_ner_stories", ["_run", str(corpus), str(out_s), "1", "stories"], words)
+    steps = [a, b, c, d, b2]
     result = {
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
                     "python": platform.python_version(), "load_average_at_end": os.getloadavg()},
-        "n_articles": n, "seed": seed, "enforcement_share": enforcement_share, "words": words,
+        "n_articles": n, "seed": seed, "enforcement_share": enforcement_share, "words": words, "repeat": repeat,
         "steps": [dict(asdict(s), words_per_s=round(s.words_per_s, 1),
                        articles_per_s=round(s.articles / s.seconds, 2)) for s in steps],
+        "runs_seconds": {name: [round(s.seconds, 1) for s in runs] for name, runs in samples.items()},
         "ratios": {"b/a": round(b.words_per_s / a.words_per_s, 3), "c/b": round(c.words_per_s / b.words_per_s, 3),
                    "d/b_time": round(d.seconds / b.seconds, 3), "b2/a": round(b2.words_per_s / a.words_per_s, 3),
                    "b/a_cpu": round(a.cpu_seconds / b.cpu_seconds, 3)},
@@ -251,7 +272,7 @@ def bench(n: int = 2000, seed: int = 1, enforcement_share: float = 0.5, work: Pa
     report(f"(b)/(a) words/s {result['ratios']['b/a']:.2f}   (c)/(b) {result['ratios']['c/b']:.2f}   "
            f"(d)/(b) time {result['ratios']['d/b_time']:.2f}   (b2)/(a) {result['ratios']['b2/a']:.2f}   "
            f"(b)/(a) by CPU time {result['ratios']['b/a_cpu']:.2f}   "
-           f"[{n} articles, {words} words]")
+           f"[{n} articles, {words} words{f'; (a)-(c) the median of {repeat} runs' if repeat > 1 else ''}]")
     return result
 
 
@@ -259,8 +280,6 @@ def scale(sizes: list[int], seed: int = 1, enforcement_share: float = 0.5, work:
           workers: int = 2, report=print) -> dict:
     """Peak RSS of the full pipeline on the first ``sizes[i]`` articles of one generated corpus, each size in a
     fresh process into a fresh folder: flat memory means the largest uses no more than the smallest."""
-    import shutil
-
     from .ingest import read_paths
 
     big = work / f"corpus-n{max(sizes)}-seed{seed}-share{enforcement_share}"
@@ -305,6 +324,8 @@ def main(argv: list[str]) -> None:
     ap.add_argument("--seed", type=int, default=1, help="random seed of the corpus (default 1)")
     ap.add_argument("--share", type=float, default=0.5, help="share of enforcement stories (default 0.5)")
     ap.add_argument("--workers", type=int, default=2, help="workers for step (c) (default 2)")
+    ap.add_argument("--repeat", type=int, default=1,
+                    help="run steps (a)-(c) this many times in turn and report each by its median (default 1)")
     ap.add_argument("--work", type=Path, default=Path("outputs/bench"), help="folder for corpus and outputs")
     ap.add_argument("--json", type=Path, default=None, help="where to write the figures (default WORK/bench.json)")
     ap.add_argument("--scale", default=None, metavar="N1,N2",
@@ -318,7 +339,8 @@ def main(argv: list[str]) -> None:
         path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
         print(f"figures written to {path}")
         return
-    result = bench(args.n, args.seed, args.share, args.work, args.workers, report=lambda s: print(s, flush=True))
+    result = bench(args.n, args.seed, args.share, args.work, args.workers, args.repeat,
+                   report=lambda s: print(s, flush=True))
     path = args.json or args.work / "bench.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result, indent=2) + "\n", encoding="utf-8")
