@@ -241,8 +241,8 @@ def bench(n: int = 2000, seed: int = 1, enforcement_share: float = 0.5, work: Pa
     shutil.rmtree(out_s, ignore_errors=True)
     samples: dict[str, list[Step]] = {}
     for r in range(repeat):
-        for d in (out_b, out_c):  # each run of (b) and (c) starts from nothing; (d) reruns the last (b)'s folder
-            shutil.rmtree(d, ignore_errors=True)
+        for folder in (out_b, out_c):  # each run of (b) and (c) starts from nothing; (d) reruns the last (b)'s
+            shutil.rmtree(folder, ignore_errors=True)
         for name, args in (("a_baseline_ner", ["_baseline", str(corpus)]),
                            ("b_pipeline", ["_run", str(corpus), str(out_b), "1"]),
                            (f"c_pipeline_{workers}_workers", ["_run", str(corpus), str(out_c), str(workers)])):

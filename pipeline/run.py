@@ -7,10 +7,10 @@ import multiprocessing
 import os
 import shutil
 import tempfile
-import threading
 import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from itertools import islice
@@ -179,25 +179,20 @@ class Extraction:
 
     def __call__(self, articles: Iterable[Article],
                  progress: Callable[[int], None] | None = None) -> tuple[list[Action], list[Mention]]:
-        ok = (a for a in articles if a.status == OK)
         actions: list[Action] = []
         mentions: list[Mention] = []
-        pending: deque = deque()  # (handles, articles) of the batches in flight: two per worker at most
+        sizes: deque[int] = deque()  # of the batches out, for progress
 
-        def take() -> None:
-            handles, n = pending.popleft()
-            acts, ments = gather(handles)
+        def batches() -> Iterator[list[Article]]:
+            for batch in _batches((a for a in articles if a.status == OK), WORKER_BATCH):
+                sizes.append(len(batch))
+                yield batch
+
+        for acts, ments in self.imap(_extract_batch, batches()):
             actions.extend(acts)
             mentions.extend(ments)
             if progress:
-                progress(n)
-
-        for batch in _batches(ok, WORKER_BATCH):
-            pending.append((self.submit(batch), len(batch)))  # without workers, done already
-            if len(pending) >= 2 * self.workers:
-                take()
-        while pending:
-            take()
+                progress(sizes.popleft())
         return actions, mentions
 
     def submit(self, articles: list[Article]) -> list:
@@ -239,33 +234,6 @@ class Extraction:
             self.close()
         else:
             self.terminate()
-
-
-class _Starting:
-    """An :class:`Extraction` with workers being set up in a thread: its fork server loads the model (2 s) while
-    the caller reads the first inputs; :meth:`result` waits for it (and raises what setting it up raised)."""
-
-    def __init__(self, workers: int, ner_scope: str):
-        self._value: Extraction | None = None
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._start, args=(workers, ner_scope), daemon=True,
-                                        name="starting-workers")
-        self._thread.start()
-
-    def _start(self, workers: int, ner_scope: str) -> None:
-        try:
-            self._value = Extraction(workers, ner_scope)
-        except BaseException as e:  # raised in the caller's thread, by result()
-            self._error = e
-
-    def done(self) -> bool:
-        return not self._thread.is_alive()
-
-    def result(self) -> Extraction:
-        self._thread.join()
-        if self._error is not None:
-            raise self._error
-        return self._value
 
 
 class _Done:
@@ -381,7 +349,7 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
             # and every input before it are done, so the rows keep input order whatever ran where.
             tables = _Assembly(out, state.root)
             extraction: Extraction | None = None  # the model is loaded only when something needs extracting
-            starting: _Starting | None = None  # with workers: they are being set up while this process reads on
+            starting: Future | None = None  # with workers: they are being set up while this process reads on
             groups: deque[tuple[list[_Input], list]] = deque()  # submitted, oldest first
             read: deque[list[_Input]] = deque()  # groups read while the workers were being set up
             pending: list[_Input] = []  # inputs whose ok articles wait to make a group
@@ -446,7 +414,10 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
                         item.ok = [marked[i] for i in positions]
                         pending.append(item)
                         if workers > 1 and extraction is None and starting is None:
-                            starting = _Starting(workers, ner_scope)
+                            # set up in a thread: the fork server loads the model (2 s) while this one reads on
+                            starter = ThreadPoolExecutor(1, thread_name_prefix="starting-workers")
+                            starting = starter.submit(Extraction, workers, ner_scope)
+                            starter.shutdown(wait=False)  # its one thread ends when the workers are up
                         if sum(len(i.ok) for i in pending) >= group_size:
                             submit()
                     else:
