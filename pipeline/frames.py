@@ -1,0 +1,217 @@
+"""Sanction frames: a trigger word and the roles its sentence's parse binds to it.
+
+A frame is what one action word says: "The CNIL fined Clearview AI €20 million" is the frame of "fined" with the
+agent "CNIL", the patient "AI" (the head of "Clearview AI") and the money "million" (the last token of "€20
+million", which :class:`pipeline.nlp.FrameParser` parses as one word). The patterns that bind roles are data
+(``rules/frames.jsonl``): each is a path in the dependency tree from the trigger to one role, compiled into spaCy's
+DependencyMatcher. This module only finds the frames; what their roles name (a regulator, a target, an amount) is
+read by the stages after it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from spacy.matcher import DependencyMatcher
+from spacy.tokens import Doc, Token
+from spacy.vocab import Vocab
+
+from .rules import ACTION_CLASSES, FRAME_CLASSES, STATUS_CLASSES, FramePattern, Rules, RulesError, anchor_word
+
+VERB_TAGS = ["VB", "VBD", "VBG", "VBN", "VBP", "VBZ"]
+NOUN_TAGS = ["NN", "NNS", "NNP", "NNPS"]
+# What part of speech an anchor of each trigger class must have: the tagger tells "fined" (verb) from "fine"
+# (noun) and "orders" (verb) from "orders" (noun).
+CLASS_TAGS = {"verb": VERB_TAGS, "settle": VERB_TAGS, "noun": NOUN_TAGS, "modal": ["MD"], "impose": VERB_TAGS}
+# The tagger often calls "fine" an adjective or adverb after other modifiers ("a €5 million data protection fine":
+# JJ); in a noun's place in the tree it is the noun.
+NOMINAL_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "attr", "dative", "ROOT", "npadvmod", "oprd"}
+
+if not Token.has_extension("frame"):
+    Token.set_extension("frame", default=None)
+
+
+@dataclass
+class Frame:
+    """One trigger and what its patterns bound: role -> token offsets in the Doc, in the order found."""
+
+    trigger: int
+    cls: str  # the trigger class (rules/triggers.tsv): verb, noun, settle, modal
+    action: str  # the action type its words give
+    roles: dict[str, list[int]] = field(default_factory=dict)
+    statuses: list[str] = field(default_factory=list)  # statuses the matching patterns set, in file order
+    patterns: list[str] = field(default_factory=list)  # ids of the patterns that matched, for evidence and tests
+
+    def first(self, role: str) -> int | None:
+        found = self.roles.get(role)
+        return found[0] if found else None
+
+
+def _node(attrs: dict, name: str, left: str | None, op: str | None) -> dict:
+    node = {"RIGHT_ID": name, "RIGHT_ATTRS": attrs}
+    if left is not None:
+        node.update({"LEFT_ID": left, "REL_OP": op})
+    return node
+
+
+class FrameFinder:
+    """Compiles the frame patterns once; called on a parsed Doc, returns its frames in text order."""
+
+    def __init__(self, vocab: Vocab, rules: Rules):
+        self.rules = rules
+        self.matcher = DependencyMatcher(vocab, validate=True)
+        self.patterns: dict[int, FramePattern] = {}
+        # The last word of each multi-word action form, by class: what a pattern's anchor may be.
+        self.words = {t.cls: set() for t in rules.triggers}
+        self.kind: dict[tuple[str, ...], str] = {}  # an action phrase's words -> its action type
+        for t in rules.triggers:
+            for form in t.forms:
+                self.words[t.cls].add(anchor_word(form))
+                if t.cls in ACTION_CLASSES:
+                    words = form.split()
+                    # the words up to the anchor: "limitation on processing" is told by "limitation"
+                    self.kind[(t.cls, *words[:words.index(anchor_word(form)) + 1])] = t.action
+        self.longest = max((len(k) - 1 for k in self.kind), default=1)
+        errors = []
+        for p in rules.frames:
+            key = vocab.strings.add(p.id)
+            self.patterns[key] = p
+            anchor = {"_": {"frame": {"IN": list(p.trigger)}}, **p.when}
+            nodes = [_node(anchor, "trigger", None, None)]
+            prev = "trigger"
+            for k, (op, attrs) in enumerate(p.path):
+                nodes.append(_node(attrs, f"n{k}", prev, op))
+                prev = f"n{k}"
+            for k, (op, attrs) in enumerate(p.also):
+                nodes.append(_node(attrs, f"also{k}", "trigger", op))
+            try:
+                self.matcher.add(p.id, [nodes])
+            except ValueError as exc:  # spaCy's validation names the bad attribute
+                errors.append(f"frames.jsonl: pattern {p.id!r} does not compile: {exc}")
+        if errors:
+            raise RulesError("\n".join(errors))
+
+    def __call__(self, doc: Doc) -> list[Frame]:
+        """The frames of ``doc``: one per trigger token of an action class in a parsed sentence."""
+        frames: dict[int, Frame] = {}
+        for t in doc:
+            # The other sentences have flat trees (pipeline.nlp.FrameParser): their words have no tag.
+            cls = self._class(t) if t.tag_ else None
+            action = self._action(t, cls) if cls is not None else None
+            t._.frame = cls if action is not None else None
+            if action is not None:
+                frames[t.i] = Frame(t.i, cls, action)
+        if frames:
+            for key, toks in self.matcher(doc):
+                self._bind(doc, frames, self.patterns[key], toks[0], toks)
+            _object_relatives(doc, frames)
+            _inherit_agents(doc, frames)
+        return [frames[i] for i in sorted(frames)]
+
+    def _class(self, t: Token) -> str | None:
+        """The action class of a token that can anchor a frame, or ``None``."""
+        low = t.lower_
+        for cls in FRAME_CLASSES:
+            if low in self.words.get(cls, ()) and (t.tag_ in CLASS_TAGS[cls] or cls == "noun" and t.dep_ in NOMINAL_DEPS
+                                                   and not t.tag_.startswith("VB")):
+                return cls
+        return None
+
+    def _action(self, t: Token, cls: str) -> str | None:
+        """The action type of the longest action phrase that ends with ``t`` ("consent decree": settlement), or
+        ``None`` when the word is only the end of a phrase that is not there ("payments" without "penalty")."""
+        doc = t.doc
+        for n in range(min(self.longest, t.i + 1), 0, -1):
+            words = tuple(w.lower_ for w in doc[t.i - n + 1:t.i + 1] if not w.is_space)
+            hit = self.kind.get((cls, *words)) or self.kind.get((cls, *[w for w in words if w != "-"]))
+            if hit:
+                return hit
+        if cls == "impose":
+            return "fine"  # an imposing verb's amount is a fine
+        return None
+
+    def _bind(self, doc: Doc, frames: dict[int, Frame], p: FramePattern, trig: int, toks: list[int]) -> None:
+        frame = frames.get(trig)
+        if frame is None:
+            return
+        if p.voice != "any" and (p.voice == "passive") != _passive(doc[trig]):
+            return
+        bound = toks[len(p.path)]
+        if bound == trig:
+            return
+        if p.path[0][0] == "<" and doc[bound].dep_ in ("nsubj", "nsubjpass") and doc[bound].head.i != trig and \
+                any(c.dep_ in ("nsubj", "nsubjpass") for c in doc[trig].children):
+            return  # a subject shared from the verb above, when the trigger has one of its own
+        found = frame.roles.setdefault(p.binds, [])
+        if bound not in found:
+            found.append(bound)
+        if p.sets and p.sets not in frame.statuses:
+            frame.statuses.append(p.sets)
+        if p.id not in frame.patterns:
+            frame.patterns.append(p.id)
+
+
+def _object_relatives(doc: Doc, frames: dict[int, Frame]) -> None:
+    """ "the €14.5 million fine that the Berlin authority imposed on Deutsche Wohnen": the model does not parse an
+    object relative clause (it hangs "imposed" under "authority"). When an imposing verb's clause opens with
+    "that"/"which" right after an action noun (or the amount before one), the verb's agent and patient are that
+    noun's, and the verb is no frame of its own. Read from the words' order, so the patterns' ids record it."""
+    for i, f in list(frames.items()):
+        if f.cls != "impose":
+            continue
+        sent = doc[i].sent
+        rel = next((t for t in reversed(doc[sent.start:i]) if t.lower_ in ("that", "which")), None)
+        if rel is None or rel.i == sent.start or any(t.tag_.startswith("VB") for t in doc[rel.i + 1:i]):
+            continue
+        noun = frames.get(rel.i - 1)
+        if noun is None or noun.cls != "noun":
+            continue
+        for role in ("agent", "patient"):
+            for t in f.roles.get(role, []):
+                if t not in noun.roles.setdefault(role, []):
+                    noun.roles[role].append(t)
+        noun.patterns.append("relative.imposed")
+        del frames[i]
+
+
+def _inherit_agents(doc: Doc, frames: dict[int, Frame]) -> None:
+    """ "would ban Avast from selling ..., and would require it to delete ...": a coordinated action verb with no
+    agent of its own shares the agent of the one it is coordinated with."""
+    for i, f in frames.items():
+        t = doc[i]
+        if f.cls != "verb" or "agent" in f.roles or t.dep_ != "conj" or _passive(t):
+            continue
+        head = frames.get(t.head.i)
+        if head is not None and head.cls == "verb" and "agent" in head.roles:
+            f.roles["agent"] = list(head.roles["agent"])
+            f.patterns.append("inherited.agent")
+
+
+def _passive(t: Token) -> bool:
+    """ "was fined", "has been banned": the trigger has a passive auxiliary or a passive subject; or it has a "by"
+    agent, as a headline drops the auxiliary ("British Airways fined £20m by ICO")."""
+    if any(c.dep_ in ("auxpass", "nsubjpass") or c.dep_ in ("prep", "agent") and c.lower_ == "by" and
+           any(g.dep_ == "pobj" and not g.like_num for g in c.children) for c in t.children):
+        return True
+    # "Alibaba fined 18.228 billion yuan": a headline's "fined" whose only object is an amount is a passive too
+    objects = [c for c in t.children if c.dep_ in ("dobj", "dative")]
+    return t.tag_ in ("VBD", "VBN") and t.dep_ == "ROOT" and bool(objects) and \
+        all(c.tag_ == "CD" and c.i in _money_tokens(t.doc) for c in objects) and \
+        any(c.dep_ == "nsubj" and not _is_regulator(c) for c in t.children)
+
+
+def _money_tokens(doc: Doc) -> set[int]:
+    return {i for sp in doc.spans.get("money", []) for i in range(sp.start, sp.end)}
+
+
+def _is_regulator(t: Token) -> bool:
+    return any(sp.label_ in ("REG", "COUNTRY") and sp.start <= t.i < sp.end or sp.label_ == "CUE_reg_noun" and
+               sp.end == t.i + 1 for sp in t.doc.spans.get("rules", []))
+
+
+def status_class(rules: Rules, word: str) -> str | None:
+    """The status a status verb gives ("appealed" -> appealed), for code that reads those verbs outside a pattern."""
+    for t in rules.triggers:
+        if t.cls in STATUS_CLASSES and word.lower() in t.forms:
+            return t.action
+    return None

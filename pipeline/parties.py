@@ -1,0 +1,378 @@
+"""The parties a story names, and the party a frame's patient token stands for.
+
+Names come from the model's entities (ORG, PERSON) and from what the model misses: a run of capitalised or
+all-capital words ending in a legal form ("NORDIC TELECOM, S.L.", "Alpha Beta s.r.l.", "KAPPA Sp. z o.o."), an
+all-capital run of two words or more ("PLUS ALPHA MARKETING"), and a capitalised run the story repeats. A patient
+token resolves to the name it belongs to, to the antecedent of a pronoun ("he", "it", "they", "which"), to the
+story's main party for "the company", or else to its own noun phrase ("a hotel chain", "a school teacher"), and says
+which kind it is (:data:`KINDS`).
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from spacy.tokens import Span, Token
+
+from .regulators import COURT_WORDS, phrase_bounds
+from .story import Story, legal_key
+
+KINDS = ("organisation", "person", "description")
+_CALENDAR = {*calendar.day_name, *calendar.month_name, *calendar.day_abbr, *calendar.month_abbr} - {""}
+# Lower-case words that may stand inside a name: "Bank of New York", "Banco de Sabadell", "Marks & Spencer".
+_NAME_PARTICLES = {"of", "and", "&", "de", "del", "della", "di", "du", "des", "der", "von", "van", "la", "le", "y",
+                   "e", "-", "'s", "’s"}
+_PERSONAL = {"he": "person", "him": "person", "she": "person", "her": "person", "it": "organisation",
+             "they": None, "them": None}
+_RELATIVE = {"which", "that", "who", "whom"}
+
+
+@dataclass
+class Name:
+    """A named party: an entity of the model, or a name it missed."""
+
+    start: int
+    end: int
+    text: str
+    char_start: int
+    char_end: int
+    key: str
+    label: str = "ORG"  # ORG | PERSON | NAME (found by the rules)
+
+    @property
+    def kind(self) -> str:
+        return "person" if self.label == "PERSON" else "organisation"
+
+
+@dataclass
+class Party:
+    """What a patient token stands for: the name or words to report and their kind."""
+
+    text: str
+    kind: str  # organisation | person | description
+    key: str
+    start: int  # token offsets of the words in the text (of the antecedent, for a pronoun)
+    end: int
+    explicit: bool = True  # named in the frame's own sentence, not taken from the story
+
+
+def target_key(name: str) -> str:
+    """Names of one organisation share a key: its first significant word ("Clearview AI" ~ "Clearview").
+
+    >>> target_key("Clearview AI"), target_key("the Meta Platforms Ireland"), target_key("H&M")
+    ('clearview', 'meta', 'h&m')
+    """
+    words = [w for w in re.findall(r"[\w&.'-]+", name.casefold()) if w not in ("the", "a", "an")]
+    return words[0].strip(".'") if words else ""
+
+
+# -- names ---------------------------------------------------------------------------------------------------------
+
+def find_names(story: Story) -> None:
+    """Fill ``story.names``, sorted by position."""
+    # Tokens of regulators and laws are never part of a party's name; a country inside a longer name is ("British
+    # Airways").
+    blocked = {i for sp in (*story.regs, *story.laws) for i in range(sp.start, sp.end)}
+    found = _entities(story, blocked)
+    ruled = _legal_names(story, blocked) + _capital_runs(story, blocked)
+    # A rule-found name that covers more of the words wins over the entity inside it ("NORDIC TELECOM, S.L." over
+    # "NORDIC TELECOM"); an entity that is not inside one stays.
+    taken = {i for n in ruled for i in range(n.start, n.end)}
+    found = [n for n in found if not taken & set(range(n.start, n.end))] + ruled
+    found += _recurring_names(story, blocked, found)
+    story.names = sorted(found, key=lambda n: n.start)
+
+
+def _name(story: Story, span: Span, label: str) -> Name:
+    text = span.text.strip()
+    return Name(span.start, span.end, text, span.start_char, span.end_char, target_key(text), label)
+
+
+def _entities(story: Story, blocked: set[int]) -> list[Name]:
+    doc, out = story.doc, []
+    for ent in doc.ents:
+        if ent.label_ not in ("ORG", "PERSON"):
+            continue
+        # NER sometimes runs the end of a line into the next paragraph: keep the part after the last break.
+        cut = max((k for k, t in enumerate(ent) if "\n" in t.text or "\n" in t.whitespace_), default=None)
+        span = ent if cut is None else doc[ent.start + cut + 1:ent.end]
+        money_in = [m for m in range(span.start, span.end) if m in story.money_toks]
+        if money_in:  # "Klarna SEK 7.5 million" tagged as one ORG: the name ends where the amount begins
+            span = doc[span.start:min(money_in)]
+        while len(span) and span[0].lower_ in ("the", "a", "an"):
+            span = span[1:]
+        while len(span) and span[-1].text in ("'s", "’s", "'", "’", ","):
+            span = span[:-1]
+        if not len(span) or any(i in blocked for i in range(span.start, span.end)):
+            continue
+        text = span.text.strip()
+        if text.casefold() in story.lex["not_target"] or text.casefold() in story.lex.country_names or len(text) < 2:
+            continue
+        if any(t.lower_ in COURT_WORDS for t in span):
+            continue  # courts decide, they are not sanctioned ("Court of Justice"); a ministry or an agency may be
+        out.append(_name(story, span, ent.label_))
+    return out
+
+
+def _legal_form_at(story: Story, i: int) -> int:
+    """The end of a legal form starting at token ``i`` ("Sp." "z" "o.o." is one), else ``i``."""
+    doc, best = story.doc, i
+    for form in story.rules.legal_forms:
+        parts = [legal_key(p) for p in form.split()]
+        end = i
+        for p in parts:
+            # ", Ltd." of "Co., Ltd.": a comma between the parts of one form
+            while end < len(doc) and doc[end].text == "," and p != ",":
+                end += 1
+            if end >= len(doc) or legal_key(doc[end].text) != p:
+                break
+            end += 1
+        else:
+            best = max(best, end)
+    return best
+
+
+def _name_token(t: Token) -> bool:
+    return t.text[:1].isupper() and any(c.isalpha() for c in t.text)
+
+
+def _legal_names(story: Story, blocked: set[int]) -> list[Name]:
+    """Capitalised runs that end in a legal form: "Alpha Beta s.r.l.", "NORDIC TELECOM, S.L.", "KAPPA Sp. z o.o."."""
+    doc, out = story.doc, []
+    firsts = {legal_key(f.split()[0]) for f in story.rules.legal_forms}
+    i = 1
+    while i < len(doc):
+        if legal_key(doc[i].text) not in firsts or i in story.money_toks:
+            i += 1
+            continue
+        end = _legal_form_at(story, i)
+        if end == i:
+            i += 1
+            continue
+        j = i - 1
+        if doc[j].text == "," and j > 0 and _name_token(doc[j - 1]):
+            j -= 1  # "NORDIC TELECOM, S.L."
+        start = j + 1
+        while j >= 0 and j not in blocked and j not in story.money_toks and j not in story.cue_toks and (
+                _name_token(doc[j]) and not (doc[j].is_stop and doc[j].is_title and (j == 0 or doc[j].is_sent_start))
+                or doc[j].lower_ in _NAME_PARTICLES and j > 0 and _name_token(doc[j - 1])):
+            start = j
+            if doc[j].is_sent_start:
+                break
+            j -= 1
+        if start <= i - 1 and _name_token(doc[start]):
+            out.append(_name(story, doc[start:end], "NAME"))
+        i = end
+    return out
+
+
+def _capital_runs(story: Story, blocked: set[int]) -> list[Name]:
+    """All-capital runs of two words or more outside an all-capital line: "PLUS ALPHA MARKETING"."""
+    doc, out = story.doc, []
+    skip = blocked | story.money_toks | story.cue_toks | {i for c in story.countries for i in range(c.start, c.end)}
+    for sent in story.sents:
+        words = [t for t in sent if t.is_alpha]
+        if not words or sum(t.is_upper for t in words) * 2 > len(words):
+            continue  # a headline in capitals: every word is upper case
+        run: list[Token] = []
+        for t in (*sent, None):
+            if t is not None and t.i not in skip and (t.is_upper and t.is_alpha and len(t) >= 2 or run and t.text in ("&", "-")):
+                run.append(t)
+                continue
+            while run and not run[-1].is_alpha:
+                run.pop()
+            if len(run) >= 2:
+                out.append(_name(story, doc[run[0].i:run[-1].i + 1], "NAME"))
+            run = []
+    return out
+
+
+def _recurring_names(story: Story, blocked: set[int], found: list[Name]) -> list[Name]:
+    """Names the model missed but the story repeats: "Facebook" untagged in every sentence it opens.
+
+    A run of capitalised words outside every entity and rule span counts when it also stands inside a sentence at
+    least once (a capital there is a name, not the start of a sentence) and occurs twice or more.
+    """
+    doc, lex = story.doc, story.lex
+    skip = set(blocked) | {i for sp in (*story.countries, *story.regions) for i in range(sp.start, sp.end)}
+    skip |= {i for t in found for i in range(t.start, t.end)}
+    skip |= {i for e in doc.ents if e.label_ not in ("ORG", "PERSON") for i in range(e.start, e.end)}
+    skip |= story.cue_toks | story.money_toks
+    runs: list[Span] = []
+    i, n = 0, len(doc)
+    while i < n:
+        t = doc[i]
+        if i in skip or not t.text[:1].isupper() or not any(c.isalpha() for c in t.text) or t.is_stop:
+            i += 1
+            continue
+        j = i + 1
+        while j < n and j not in skip and (doc[j].text[:1].isupper() or doc[j].text in ("&",)) \
+                and not doc[j].is_sent_start and "\n" not in doc[j - 1].whitespace_:
+            j += 1
+        runs.append(doc[i:j])
+        i = j
+    by_text: dict[str, list[Span]] = {}
+    # "General" of "General Court": a run cut short by a court or government word is part of that body's name
+    runs = [r for r in runs if r.end >= n or doc[r.end].lower_ not in lex.non_target]
+    for r in runs:
+        if r[-1].lower_ not in lex.non_target and r.text.casefold() not in lex.country_names and r.text not in _CALENDAR:
+            by_text.setdefault(r.text, []).append(r)
+    out = []
+    for spans in by_text.values():
+        if len(spans) >= 2 and any(not sp[0].is_sent_start for sp in spans):
+            out.extend(_name(story, sp, "NAME") for sp in spans)
+    return out
+
+
+def best_name(story: Story, key: str) -> str:
+    forms = Counter(t.text for t in story.names if t.key == key)
+    # The fullest form the article uses, among those it uses at all ("Clearview AI" over "Clearview").
+    return max(forms, key=lambda f: (len(f.split()) <= 6, len(f), forms[f])) if forms else key
+
+
+def ranking(story: Story) -> Counter:
+    """Mentions per name key, people counting half (the company over the people quoted about it)."""
+    counts: Counter = Counter()
+    for t in story.names:
+        counts[t.key] += 0.5 if t.label == "PERSON" else 1
+    return counts
+
+
+def main_target(story: Story, title_parties: list[Party]) -> str | None:
+    """The party the story is about: the one its headline says was sanctioned, else the most mentioned (the title
+    counting double, people half)."""
+    named = [p for p in title_parties if p.kind != "description"]
+    if named:
+        return named[0].text
+    counts = ranking(story)
+    if not counts:
+        return None
+    title = story.text[:story.title_end()].casefold()
+    for key in list(counts):
+        if key and key in title:
+            counts[key] += 2
+    key, n = counts.most_common(1)[0]
+    # A name said once ("complained to the KZLD") is no evidence of what "the bank" refers to.
+    return best_name(story, key) if n >= 2 else None
+
+
+# -- the party of a patient token ---------------------------------------------------------------------------------
+
+def party_at(story: Story, tok: Token, depth: int = 0) -> Party | None:
+    """The party a frame's patient token names, or ``None`` (a regulator, a money amount, a word with no party)."""
+    if depth > 3 or tok.i in story.money_toks:
+        return None
+    low = tok.lower_
+    if low in _RELATIVE and tok.tag_ in ("WDT", "WP", "IN") and tok.head.dep_ in ("relcl", "acl"):
+        return party_at(story, tok.head.head, depth + 1)  # "the bank, which was fined": the bank
+    if low in _PERSONAL and tok.tag_ == "PRP":
+        return _antecedent(story, tok)
+    if any(r.start <= tok.i < r.end for r in story.regs if r.kind != "anaphor"):
+        return None
+    if any(sp.start <= tok.i < sp.end for sp in (*story.countries, *story.regions)) or \
+            any(d.start <= tok.i < d.end for d in story.dates):
+        return None  # "ordered the US ...", "fined X on Thursday": a place or a time is not a party
+    lo, hi = phrase_bounds(tok)
+    name = next((n for n in story.names if n.start <= tok.i < n.end), None)
+    if name is None:  # the head of "Clearview AI" is "AI"; of "the Royal Bank of Scotland plc" maybe "plc"
+        name = next((n for n in story.names if lo <= n.start and n.end <= hi and n.end >= tok.i), None)
+    if name is None:
+        name = _appositive_name(story, tok)
+    if name is not None:
+        return Party(best_name(story, name.key), name.kind, name.key, name.start, name.end)
+    if any(c.start == lo or c.start == lo + 1 for c in story.cues.get("target_ref", []) if c.end >= tok.i + 1):
+        # "the company", "the bank": the story's main party, else (a short summary that names it once) the
+        # organisation named last before
+        if story.main_target:
+            return Party(story.main_target, "organisation", target_key(story.main_target), lo, hi, explicit=False)
+        found = named_before(story, tok.i, "organisation")
+        if found is not None:
+            return found
+    if tok.tag_ in ("PRP", "PRP$", "DT", "EX", "WDT", "WP", "CD") or not tok.is_alpha or low in story.lex.ref_heads:
+        return None
+    if tok.lower_ in COURT_WORDS or tok.lower_ in story.lex["instrument"]:
+        return None  # "the court", "the decision": they decide, they are not sanctioned
+    return _description(story, lo, hi, tok)
+
+
+def _appositive_name(story: Story, tok: Token) -> Name | None:
+    """ "The subsidiary, Citizens First National Bank, pleaded guilty": the name in apposition."""
+    for child in tok.children:
+        if child.dep_ == "appos":
+            name = next((n for n in story.names if n.start <= child.i < n.end), None)
+            if name is not None:
+                return name
+    return None
+
+
+def _description(story: Story, lo: int, hi: int, tok: Token) -> Party | None:
+    """The words of a described party: "a hotel chain" -> "hotel chain", "a notary in Bucharest". A phrase of proper
+    nouns the model did not tag is a name all the same ("Clearview AI" in a sentence where NER saw nothing)."""
+    doc = story.doc
+    while lo < tok.i and doc[lo].lower_ in ("a", "an", "the", "this", "that", "these", "those", "another", "one"):
+        lo += 1
+    if hi - lo > 8:  # a long phrase: the head with the words before it
+        hi = tok.i + 1
+    words = doc[lo:hi]
+    text = re.sub(r"\s+", " ", words.text).strip(" ,;:")
+    if not text or not any(t.is_alpha for t in words):
+        return None
+    key = target_key(text)
+    head = [t for t in doc[lo:tok.i + 1] if t.is_alpha]
+    if head and all(t.tag_ in ("NNP", "NNPS") and t.text[:1].isupper() for t in head):
+        known = next((n for n in story.names if n.key == key), None)
+        if known is not None:
+            return Party(best_name(story, key), known.kind, key, lo, hi)
+        return Party(text, "organisation", key, lo, hi)
+    return Party(text, "description", key, lo, hi)
+
+
+def _antecedent(story: Story, tok: Token) -> Party | None:
+    """The party a personal pronoun refers to: the last person ("he", "she") or organisation ("it") named in its
+    sentence or the two before; for "it", else the subject of its sentence or the one before ("The organisation
+    processed data even after the AEPD warned it"); for "they", first a plural subject of its own sentence ("Local
+    police in Sweden made use of the system, something that they were fined for"); else the story's main party."""
+    want = _PERSONAL[tok.lower_]
+    si = story.sent_of(tok.i)
+    if want is None:
+        found = _subject_before(story, tok, story.sents[si].start, ("NNS", "NNPS")) or named_before(story, tok.i, want)
+    elif want == "organisation":
+        found = named_before(story, tok.i, want) or _subject_before(story, tok, story.sents[max(0, si - 1)].start,
+                                                                    ("NN", "NNP"))
+    else:
+        found = named_before(story, tok.i, want)
+    if found is not None:
+        return found
+    if want in ("organisation", None) and story.main_target:
+        return Party(story.main_target, "organisation", target_key(story.main_target), tok.i, tok.i + 1,
+                     explicit=False)
+    return None
+
+
+def named_before(story: Story, i: int, want: str | None) -> Party | None:
+    """The last party of kind ``want`` (any when ``None``) named before token ``i``, in its sentence or the two
+    before, that is not a regulator."""
+    lo = story.sents[max(0, story.sent_of(i) - 2)].start
+    names = [n for n in story.names if lo <= n.start and n.end <= i and (want is None or n.kind == want)
+             and not any(r.start <= n.start < r.end for r in story.regs)]
+    if not names:
+        return None
+    n = names[-1]
+    possessor = n.end < len(story.doc) and story.doc[n.end].text in ("'s", "’s")
+    if possessor and want != "person" and story.main_target:
+        # "on Facebook's owner, and told it to": "it" is the owner, the story's party, not Facebook
+        return Party(story.main_target, "organisation", target_key(story.main_target), n.start, n.end, explicit=False)
+    return Party(best_name(story, n.key), n.kind, n.key, n.start, n.end, explicit=False)
+
+
+def _subject_before(story: Story, tok: Token, lo: int, tags: tuple[str, ...]) -> Party | None:
+    subj = [t for t in story.doc[lo:tok.i] if t.dep_ in ("nsubj", "nsubjpass") and t.tag_ in tags
+            and not any(r.start <= t.i < r.end for r in story.regs)]
+    for t in reversed(subj):
+        party = party_at(story, t, depth=3)
+        if party is not None:
+            return Party(party.text, party.kind, party.key, party.start, party.end, explicit=False)
+    return None
