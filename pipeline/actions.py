@@ -32,7 +32,7 @@ from .normalise import Money
 from .orders import measures
 from .parties import Party, named_before, party_at, target_key
 from .records import Action
-from .regulators import Registry, RegRef, place_or_adjective, regulator_at, story_regulator
+from .regulators import Registry, RegRef, place_or_adjective, regulator_at, story_country, story_regulator
 from .status import carry_appeals, cue_status, frame_status, generic
 from .story import Candidate, Story, clause_root, gap
 
@@ -103,6 +103,18 @@ class ActionReader:
         moneys = self.moneys(f, status)
         agents = self.agents(f, last)
         parties = self.parties(f)
+        if not parties and support is not None and f.first("patient") is None and \
+                any(support.lower_ in self.support_forms[c] for c in ("face", "pay", "receive")):
+            # "Anderson pleaded guilty ..., admitted ... and faces civil fines": the subject of a chain of verbs
+            subject = subject_of(support)
+            p = party_at(story, subject) if subject is not None else None
+            parties = [p] if p is not None else []
+        if kind == "settlement" and not parties:
+            # "the consent decree with the company": a settlement's counterpart that is no authority is its party
+            parties = [p for t in f.roles.get("agent", []) if (p := party_at(story, doc[t])) is not None
+                       and regulator_at(story, doc[t]) is None]
+            if parties:
+                agents = [a for a in agents if a is not None]
         measure_verb = f.first("measure")
         legal_frame = f
         if kind in ("order", "warning", "reprimand", "ban") and moneys:
@@ -152,6 +164,10 @@ class ActionReader:
         if any(self.is_regulator_party(p) for p in parties):
             return False  # "regulators must ensure ...": no order on anyone
         if kind in MONETARY and kind != "settlement":
+            if support is not None and support.lower_ in self.support_forms["impose"] and \
+                    not any(a is not None for a in agents) and \
+                    self.non_authority(next((c for c in support.children if c.dep_ == "nsubj"), None)):
+                return False  # "a rebel group announced ... a fine on the company": no authority imposed it
             if moneys:
                 return True
             if kind == "penalty" and (frame_threat(story, trig) or f.statuses):
@@ -281,7 +297,7 @@ class ActionReader:
         if ref is not None and ref.kind == "anaphor" or ref is None and tok.lower_ in ("it", "they") and tok.tag_ == "PRP":
             return last
         if ref is None:
-            name = next((n for n in story.names if n.start <= tok.i < n.end), None)
+            name = next((n for n in story.names if n.start <= tok.i < n.end and n.label != "PERSON"), None)
             if name is not None:  # "UEFA fined the club": a body outside the registry, known by its name
                 return RegRef(name.start, name.end, name.text, name.char_start, name.char_end, None, None, "named")
         return ref
@@ -319,6 +335,12 @@ class ActionReader:
         tok = self.story.doc[agent]
         return regulator_at(self.story, tok) is None and (
             any(n.start <= agent < n.end for n in self.story.names) or tok.lower_ in ("agencies", "company", "firm"))
+
+    def non_authority(self, tok: Token | None) -> bool:
+        """A subject that is a party or a description, not a regulator, court, pronoun or "the regulator"."""
+        if tok is None or tok.tag_ in ("PRP", "WDT", "WP") or tok.lower_ in ("that", "which", "who"):
+            return False
+        return regulator_at(self.story, tok) is None and tok.lower_ not in self.story.lex.non_target
 
     def is_regulator_party(self, p: Party) -> bool:
         return any(r.start <= p.start < r.end for r in self.story.regs if r.kind != "anaphor")
@@ -400,8 +422,9 @@ class ActionReader:
         out: list[Candidate] = []
         bound = [c for c in own if c.action.amount is not None]
         for i, m in enumerate(story.moneys):
-            if i in self.bound or story.sent_of(m.start) != si or m.role is not None or not bound:
-                continue
+            if i in self.bound or story.sent_of(m.start) != si or m.role is not None or not bound or \
+                    story.doc[m.end - 1].dep_ != "conj":
+                continue  # "reduced from €1,000 to €800": an amount that is no conjunct is no second action
             home = min(bound, key=lambda c: gap(c.start, c.end, m.start, m.end))
             if clause_root(story.doc[m.end - 1]).i != clause_root(story.doc[home.start]).i and \
                     story.doc[m.end - 1].head.i != story.doc[home.end - 1].i:
@@ -478,6 +501,8 @@ class ActionReader:
     def set_regulator(self, a: Action, reg: RegRef) -> None:
         a.regulator_id = reg.reg_id
         a.regulator_country = reg.country or (self.story.rules.regulator_by_id[reg.reg_id].country if reg.reg_id else None)
+        if a.regulator_country is None and reg.kind in ("court", "description"):
+            a.regulator_country = story_country(self.story)  # "the Manhattan federal court" in a story about the SEC
         a.regulator = self.registry.name(reg)
 
     def set_money(self, a: Action, ref: MoneyRef) -> Money:
@@ -493,6 +518,16 @@ class ActionReader:
             a.stated_amount = other.money.amount
             a.stated_currency = currency_in(story, other.money, a.regulator_country)
         return mm
+
+
+def subject_of(verb: Token) -> Token | None:
+    """The subject of a verb, or of the first verb of the coordination it ends ("X pleaded ... and faces ...")."""
+    for _ in range(4):
+        subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
+        if subj is not None or verb.dep_ != "conj":
+            return subj
+        verb = verb.head
+    return None
 
 
 def frame_threat(story: Story, trig: Token) -> bool:

@@ -94,9 +94,11 @@ class FrameFinder:
     def __call__(self, doc: Doc) -> list[Frame]:
         """The frames of ``doc``: one per trigger token of an action class in a parsed sentence."""
         frames: dict[int, Frame] = {}
+        # "in order to", "fine print": an action word inside a fixed expression anchors nothing
+        idioms = {i for sp in doc.spans.get("rules", []) if sp.label_ == "CUE_idiom" for i in range(sp.start, sp.end)}
         for t in doc:
             # The other sentences have flat trees (pipeline.nlp.FrameParser): their words have no tag.
-            cls = self._class(t) if t.tag_ else None
+            cls = self._class(t) if t.tag_ and t.i not in idioms else None
             action = self._action(t, cls) if cls is not None else None
             t._.frame = cls if action is not None else None
             if action is not None:

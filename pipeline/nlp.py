@@ -430,18 +430,40 @@ def _token_pattern(nlp: Language, phrase: str, exact: bool) -> list[dict]:
     return [{attr: t.text if exact else t.text.lower()} for t in nlp.tokenizer(phrase) if not t.is_space]
 
 
-def _exact(alias: str) -> bool:
-    # Acronyms and short names are matched as written: "AP" is not "ap", "CNIL" is not "cnil" in a URL slug. So are
-    # names of several words: "the national data protection authority" in lower case is a description (of the
-    # country's body), not the name of the one body whose English name is "National Data Protection Authority".
-    return alias.isupper() or len(alias) <= 4 or any(c.isupper() for c in alias[1:])
+def _exact(alias: str, generic: frozenset[str] = frozenset()) -> bool:
+    """Whether a name is matched only as written. Acronyms and short names are: "AP" is not "ap", "CNIL" is not
+    "cnil" in a URL slug. So is a name of several words that are all generic: "the national data protection
+    authority" in lower case describes a country's body; it is not the one whose English name is "National Data
+    Protection Authority". A name with a word of its own matches in any case ("the U.S. department of justice").
+
+    >>> _exact("CNIL"), _exact("Garante"), _exact("National Data Protection Authority", frozenset({"national", "data", "protection", "authority"}))
+    (True, False, True)
+    >>> _exact("Department of Justice", frozenset({"department", "of"}))
+    False
+    """
+    if alias.isupper() or len(alias) <= 4:
+        return True
+    words = alias.split()
+    if len(words) > 1:
+        return all(w.lower().strip(".'’s") in generic for w in words)
+    return any(c.isupper() for c in alias[1:])
+
+
+def generic_words(rules: Rules) -> frozenset[str]:
+    """Words any regulator's name may be made of: the body nouns and domain words of cues.tsv, and the words that
+    join them."""
+    words = {w for group in ("reg_noun", "domain") for c in rules.cues_of(group) for p in c.phrases for w in p.split()}
+    return frozenset(w.lower() for w in words) | {"national", "federal", "state", "general", "public", "of", "the",
+                                                  "and", "for", "on", "independent", "protection", "freedom",
+                                                  "supervision", "commissioner's", "inspector", "council"}
 
 
 def rule_patterns(nlp: Language, rules: Rules) -> list[dict]:
     """SpanRuler patterns for every regulator name, country, law and cue phrase in ``rules``."""
     patterns: list[dict] = []
+    generic = generic_words(rules)
     for reg in rules.regulators:
-        names = {reg.name: _exact(reg.name), **{a: _exact(a) for a in reg.aliases}}
+        names = {reg.name: _exact(reg.name, generic), **{a: _exact(a, generic) for a in reg.aliases}}
         if reg.acronym:
             names[reg.acronym] = True
         for name, exact in names.items():

@@ -102,10 +102,14 @@ def _entities(story: Story, blocked: set[int]) -> list[Name]:
         money_in = [m for m in range(span.start, span.end) if m in story.money_toks]
         if money_in:  # "Klarna SEK 7.5 million" tagged as one ORG: the name ends where the amount begins
             span = doc[span.start:min(money_in)]
+        if span.start > 0 and doc[span.start - 1].text == "<" or span.end < len(doc) and doc[span.end].text == ">":
+            continue  # a newswire ticker, "Occidental Petroleum Corp <OXY>": the name is the words before it
         while len(span) and span[0].lower_ in ("the", "a", "an"):
             span = span[1:]
-        while len(span) and span[-1].text in ("'s", "’s", "'", "’", ","):
-            span = span[:-1]
+        while len(span) and (span[-1].text in ("'s", "’s", "'", "’", ",") or span[-1].text.endswith(">")):
+            span = span[:-1]  # a possessive, or a newswire ticker ("Occidental Petroleum Corp <OXY>")
+        while len(span) and span[-1].text in ("<", "(") or len(span) and span[0].text in ("<", ">"):
+            span = span[:-1] if span[-1].text in ("<", "(") else span[1:]
         if not len(span) or any(i in blocked for i in range(span.start, span.end)):
             continue
         text = span.text.strip()
@@ -158,8 +162,9 @@ def _legal_names(story: Story, blocked: set[int]) -> list[Name]:
         start = j + 1
         while j >= 0 and j not in blocked and j not in story.money_toks and j not in story.cue_toks and (
                 _name_token(doc[j]) and not (doc[j].is_stop and doc[j].is_title and (j == 0 or doc[j].is_sent_start))
-                or doc[j].lower_ in _NAME_PARTICLES and j > 0 and _name_token(doc[j - 1])):
-            start = j
+                or doc[j].lower_ in _NAME_PARTICLES and j > 0 and _name_token(doc[j - 1])
+                or doc[j].is_space and "\n\n" not in doc[j].text and j > 0 and _name_token(doc[j - 1])):
+            start = j  # a line break inside a name wrapped at a fixed width is part of it
             if doc[j].is_sent_start:
                 break
             j -= 1
@@ -254,9 +259,10 @@ def main_target(story: Story, title_parties: list[Party]) -> str | None:
     for key in list(counts):
         if key and key in title:
             counts[key] += 2
-    key, n = counts.most_common(1)[0]
+    key = counts.most_common(1)[0][0]
     # A name said once ("complained to the KZLD") is no evidence of what "the bank" refers to.
-    return best_name(story, key) if n >= 2 else None
+    said = sum(1 for n in story.names if n.key == key)
+    return best_name(story, key) if said >= 2 or key in title else None
 
 
 # -- the party of a patient token ---------------------------------------------------------------------------------
@@ -284,8 +290,12 @@ def party_at(story: Story, tok: Token, depth: int = 0) -> Party | None:
     if name is not None:
         return Party(best_name(story, name.key), name.kind, name.key, name.start, name.end)
     if any(c.start == lo or c.start == lo + 1 for c in story.cues.get("target_ref", []) if c.end >= tok.i + 1):
-        # "the company", "the bank": the story's main party, else (a short summary that names it once) the
-        # organisation named last before
+        # "the company", "the firm": the organisation named in this sentence or the one before ("... investigating
+        # Occidental, a U.S.-owned firm ... the firm could face a fine"), else the story's main party, else the
+        # organisation named last in the two sentences before
+        found = named_before(story, tok.i, "organisation", sentences=1)
+        if found is not None:
+            return found
         if story.main_target:
             return Party(story.main_target, "organisation", target_key(story.main_target), lo, hi, explicit=False)
         found = named_before(story, tok.i, "organisation")
@@ -320,6 +330,11 @@ def _description(story: Story, lo: int, hi: int, tok: Token) -> Party | None:
     text = re.sub(r"\s+", " ", words.text).strip(" ,;:")
     if not text or not any(t.is_alpha for t in words):
         return None
+    if doc[lo].lower_ in ("its", "their") and doc[lo].tag_ == "PRP$":
+        # "its banking subsidiary": the subsidiary of the organisation "its" refers to
+        owner = named_before(story, lo, "organisation")
+        if owner is not None:
+            text = f"{owner.text}'s {doc[lo + 1:hi].text}".strip()
     key = target_key(text)
     head = [t for t in doc[lo:tok.i + 1] if t.is_alpha]
     if head and all(t.tag_ in ("NNP", "NNPS") and t.text[:1].isupper() for t in head):
@@ -352,10 +367,10 @@ def _antecedent(story: Story, tok: Token) -> Party | None:
     return None
 
 
-def named_before(story: Story, i: int, want: str | None) -> Party | None:
-    """The last party of kind ``want`` (any when ``None``) named before token ``i``, in its sentence or the two
-    before, that is not a regulator."""
-    lo = story.sents[max(0, story.sent_of(i) - 2)].start
+def named_before(story: Story, i: int, want: str | None, sentences: int = 2) -> Party | None:
+    """The last party of kind ``want`` (any when ``None``) named before token ``i``, in its sentence or the
+    ``sentences`` before, that is not a regulator."""
+    lo = story.sents[max(0, story.sent_of(i) - sentences)].start
     names = [n for n in story.names if lo <= n.start and n.end <= i and (want is None or n.kind == want)
              and not any(r.start <= n.start < r.end for r in story.regs)]
     if not names:

@@ -195,6 +195,13 @@ def _resolve_descriptions(story: Story, registry: Registry) -> None:
     # names no country) is still a regulator, known by its words.
 
 
+def story_country(story: Story) -> str | None:
+    """The one country every registry body the story names belongs to, or ``None``: where a court or a body named
+    only by its words ("the Manhattan federal court") sits when the story is about that country's regulators."""
+    found = {r.country for r in story.regs if r.kind == "registry" and r.country and r.country != "EU"}
+    return found.pop() if len(found) == 1 else None
+
+
 def place_or_adjective(story: Story, c: Span) -> bool:
     """ "transfers to the US", "people in France", "European users": a country that is not acting."""
     before = story.words(c.start - 2, c.start)

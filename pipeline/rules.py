@@ -25,7 +25,7 @@ STATUSES = ("imposed", "threatened", "proposed", "appealed", "reduced", "annulle
 DOMAINS = ("data_protection", "competition", "financial", "consumer", "telecom", "aviation", "environment", "general")
 JURISDICTIONS = ("national", "regional", "supranational")
 CUE_GROUPS = ("periodic", "sanction", "role", "status", "negation", "reg_noun", "domain", "target_ref", "reg_ref",
-              "non_target", "lexicon")
+              "non_target", "idiom", "lexicon")
 # Word lists the extractor's logic consults token by token (not matched as spans); each must be present once.
 LEXICONS = ("by_regulator", "on_target", "coordination", "each", "conversion_gap", "conditional", "announced",
             "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun", "relative", "decided", "starting", "purpose", "acting_noun", "acting_verb", "auxiliary",

@@ -37,7 +37,7 @@ def frame_status(story: Story, frame: Frame, support: Token | None) -> str | Non
         if modals & INTENT_MODALS and frame.cls not in _AGREED_CLASSES and (support is None or support.lower_ not in
                                                                           story.rules.trigger_forms("pay", "agree")):
             return "proposed"
-    if _conditional(trig):
+    if _conditional(trig) or _awaited(trig):
         return "threatened"
     if any(c.dep_ in ("amod", "compound") and c.lower_ in PROPOSED_WORDS for c in trig.children):
         return "proposed"  # "a proposed settlement", "the draft decision"
@@ -54,6 +54,19 @@ def _conditional(tok: Token) -> bool:
         if t.head.i == t.i or t.dep_ in ("ccomp", "relcl", "advcl"):
             return False
         t = t.head
+    return False
+
+
+def _awaited(tok: Token) -> bool:
+    """The action is the object of "pending" or "awaiting": something asked for, not yet imposed ("suspended its
+    attacks pending the government's levy of a tax and an 800 mln dlrs fine on the company")."""
+    t = tok
+    for _ in range(4):
+        if t.dep_ not in ("pobj", "conj", "dobj") or t.head.i == t.i:
+            return False
+        t = t.head
+        if t.lower_ in ("pending", "awaiting"):
+            return True
     return False
 
 
