@@ -13,15 +13,19 @@ SHARE ?= 0.5
 REPEAT ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test eval bench bench-memory export report clean
+.PHONY: help run test eval bench bench-memory export report docs lock clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
+# constraints.txt is the lock (`make lock`): every package, pip and the build backend included, with its hashes.
+# pip installs exactly it and checks every file's hash; then this project, editable, from the folder alone
+# (--no-index: nothing else is fetched; --no-build-isolation: with the locked setuptools).
 $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c constraints.txt -e ".[test,dask]"
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r constraints.txt
+	$(PY) -m pip check
+	$(PY) -m pip install -qq --no-index --no-deps --no-build-isolation -e .
 	@touch $@
 
 run: $(STAMP) ## Set up .venv and run the pipeline on corpus/ into outputs/
@@ -49,6 +53,14 @@ bench: $(STAMP) ## Time the pipeline against bare spaCy NER on N synthetic artic
 
 bench-memory: $(STAMP) ## Peak RSS of the pipeline (2 workers) on 1,000 and on 20,000 synthetic articles (~15 min)
 	$(PY) -m pipeline.bench --scale 1000,20000 --seed $(SEED) --share $(SHARE) --json $(OUT)/bench/scale.json
+
+# uv resolves for Python 3.11+ on every platform (--universal) and records each file's hash; the pins already in
+# constraints.txt are kept unless LOCK_ARGS says otherwise (--upgrade, or --upgrade-package NAME). Needs PyPI.
+LOCK_ARGS ?=
+lock: $(STAMP) ## Regenerate constraints.txt, the hash-pinned lock, from pyproject.toml with uv (LOCK_ARGS=--upgrade)
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra dask --group pyproject.toml:build \
+		--group pyproject.toml:dev --universal --python-version 3.11 --generate-hashes \
+		--custom-compile-command "make lock" --quiet $(LOCK_ARGS) -o constraints.txt
 
 clean: ## Remove outputs and caches (keeps .venv)
 	rm -rf $(OUT) .pytest_cache build *.egg-info
