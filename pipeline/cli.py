@@ -58,6 +58,7 @@ def run_cmd(
     """
     from tqdm import tqdm
 
+    from .model import ModelError
     from .rules import RulesError
     from .run import NER_SCOPES, run
     from .state import Locked
@@ -75,6 +76,7 @@ def run_cmd(
         typer.echo(f"error: --engine is local or dask, --ner-scope one of {', '.join(NER_SCOPES)}, and --scheduler "
                    "needs --engine dask", err=True)
         raise typer.Exit(2)
+    _check_model()
     bar = tqdm(desc="articles", unit="art", disable=quiet, file=sys.stderr)
     try:
         if engine == "dask":
@@ -89,6 +91,10 @@ def run_cmd(
         bar.close()
         typer.echo(f"error: bad rule file:\n{exc}", err=True)
         raise typer.Exit(3)
+    except ModelError as exc:  # a Dask worker whose environment holds another model
+        bar.close()
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
     except Locked as exc:
         bar.close()
         typer.echo(f"error: {exc}", err=True)
@@ -144,6 +150,7 @@ def eval_cmd(
     """Score the pipeline against the gold labels; exit 1 when a figure is below its floor."""
     from .evaluate import FLOORS, evaluate_corpus, evaluate_external, format_scores
 
+    _check_model()
     scores = evaluate_corpus(corpus, out)
     typer.echo(format_scores("team corpus", scores))
     below = {k: v["f1"] for k, v in scores.items() if k in FLOORS and v["f1"] < FLOORS[k]}
@@ -186,6 +193,17 @@ def report_cmd(
     from .report import report
 
     _write_from_run(lambda f: [report(f)], folder, "the report")
+
+
+def _check_model() -> None:
+    """Exit 2 with the reason when the installed spaCy model is missing or not the one the pipeline needs."""
+    from .model import ModelError, check_model
+
+    try:
+        check_model()
+    except ModelError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2)
 
 
 def _write_from_run(write, folder: Path, what: str) -> None:
