@@ -151,9 +151,11 @@ class State:
             return {}
         return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else {}
 
-    def save_manifest(self, manifest: dict, inputs: Inputs) -> None:
-        """Record a completed run: its ``inputs`` become the stat cache, then ``manifest`` is written (fsynced)."""
-        inputs.commit(self.root / "inputs.sqlite")
+    def save_manifest(self, manifest: dict, inputs: Inputs | None = None) -> None:
+        """Record a completed run: its ``inputs`` become the stat cache, then ``manifest`` is written (fsynced).
+        The Dask engine keeps no inputs: the last local run's stat cache stays, which only ever saves hashing."""
+        if inputs is not None:
+            inputs.commit(self.root / "inputs.sqlite")
         _atomic_write(self.root / "manifest.json", [json.dumps(manifest, indent=1, sort_keys=True).encode()])
 
     def inputs(self, manifest: dict) -> Inputs:
