@@ -28,8 +28,21 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -qq --no-index --no-deps --no-build-isolation -e .
 	@touch $@
 
+# What `make run` prints last: where the tables are and what to do next (the one-liner is README.md's sample).
+define NEXT_STEPS
+
+The tables are in $(OUT)/: actions.parquet (one row per enforcement action), events.parquet (each action once,
+however many articles report it), articles.parquet (every input and its status), mentions.parquet, errors.parquet.
+Their columns: docs/outputs.md. Next:
+  make export    # $(OUT)/enforcement.xlsx and $(OUT)/csv/*.csv, for spreadsheets
+  make report    # $(OUT)/report.html, one page of charts and tables
+  $(PY) -c "import duckdb; duckdb.sql(\"SELECT regulator_id, target, action_type, status, amount, currency, decision_date FROM '$(OUT)/actions.parquet' ORDER BY amount_eur DESC NULLS LAST, action_id LIMIT 5\").show()"
+endef
+export NEXT_STEPS
+
 run: $(STAMP) ## Set up .venv and run the pipeline on corpus/ into outputs/
 	$(PY) -m pipeline run $(CORPUS) --out $(OUT)
+	@printf '%s\n' "$$NEXT_STEPS"
 
 # The tables export and report read; rebuilt when the corpus, the rules or the code change.
 TABLES := $(OUT)/events.parquet
@@ -50,6 +63,9 @@ eval: $(STAMP) ## Score against corpus/gold (fails below the floors); also the e
 
 bench: $(STAMP) ## Time the pipeline against bare spaCy NER on N synthetic articles (N=2000 SEED=1 SHARE=0.5 REPEAT=1)
 	$(PY) -m pipeline.bench --n $(N) --seed $(SEED) --share $(SHARE) --repeat $(REPEAT) --json $(OUT)/bench/bench.json
+
+docs: $(TABLES) ## Regenerate docs/outputs.md's column lists and README.md's sample (from the run's tables)
+	$(PY) -m pipeline.docs $(OUT)
 
 bench-memory: $(STAMP) ## Peak RSS of the pipeline (2 workers) on 1,000 and on 20,000 synthetic articles (~15 min)
 	$(PY) -m pipeline.bench --scale 1000,20000 --seed $(SEED) --share $(SHARE) --json $(OUT)/bench/scale.json

@@ -40,8 +40,8 @@ def run_cmd(
                                          help="Processes running the model, each loading it once (local engine); "
                                               "with --engine dask and no --scheduler, the LocalCluster's workers.")]
     = 1,
-    engine: Annotated[str, typer.Option("--engine", help="local: this machine. dask: dask.distributed, writing "
-                                                         "each table as a partitioned Parquet dataset (a folder).")]
+    engine: Annotated[str, typer.Option("--engine", help="local: this machine. dask: dask.distributed, into the "
+                                                         "same OUT/<table>.parquet files (no incremental state).")]
     = "local",
     scheduler: Annotated[str | None, typer.Option("--scheduler", help="With --engine dask: address of a running "
                                                                       "scheduler (tcp://HOST:PORT); without it a "
@@ -49,7 +49,7 @@ def run_cmd(
     ner_scope: Annotated[str, typer.Option("--ner-scope", help="Where the model's NER runs: sentences (those that "
                                                                "can hold an action; the default), stories (whole "
                                                                "articles that can), or all (full mentions; slowest). "
-                                                               "See README.")] = "sentences",
+                                                               "See docs/performance.md.")] = "sentences",
 ) -> None:
     """Read PATHS, extract enforcement actions, write articles/actions/mentions/errors.parquet into --out.
 

@@ -16,7 +16,7 @@ row group at a time, then records the run in ``OUT/state/manifest.json``. One la
 ``pipeline status``, ``export`` and ``report``, the Makefile, the documented DuckDB and pandas queries and any
 script a user wrote read either engine's output by the same paths; and each table is renamed into place whole, so
 a reader never sees some of a run's parts beside another run's. The cost is one pass on the client over the
-parts, about a second per 100,000 rows, which it already made over the actions to add their event ids.
+parts, a row group at a time: 0.3 s for 100,000 actions in 100 parts, 0.13 s for 100,000 mentions (measured).
 
 Inputs and the output folder must be paths that every worker, and the client, can read and write: the same local
 disk on one machine, or a shared file system (NFS and the like) on a cluster.

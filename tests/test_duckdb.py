@@ -1,4 +1,4 @@
-"""The README's DuckDB queries, run as written over a run's Parquet outputs."""
+"""The DuckDB queries of docs/outputs.md, run as written over a run's Parquet outputs."""
 
 import re
 
@@ -10,7 +10,7 @@ duckdb = pytest.importorskip("duckdb")
 
 
 def documented_queries() -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    text = (ROOT / "docs" / "outputs.md").read_text(encoding="utf-8")
     section = text.split("## DuckDB", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```sql\n(.*?)```", section, flags=re.S)
 
@@ -23,7 +23,7 @@ def results(corpus_run):
     return [con.sql(q.replace("'outputs/", f"'{folder}/")).df() for q in documented_queries()]
 
 
-def test_readme_has_three_queries():
+def test_the_docs_have_three_queries():
     assert len(documented_queries()) == 3
 
 

@@ -87,3 +87,14 @@ def test_wrong_model_stops_the_real_command_line(story, tmp_path):
                             capture_output=True, text=True, timeout=120, env=env, cwd=tmp_path)
     assert result.returncode == 2, result.stderr
     assert "version 3.7.1, expected 3.8.x" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_the_installed_model_carries_the_published_figures():
+    # Explosion's model card for en_core_web_sm 3.8.0 (explosion/spacy-models, meta/en_core_web_sm-3.8.0.json):
+    # the re-upload's meta.json must give the same training commit and scores (docs/model.md)
+    meta = json.loads((model.check_model() / "meta.json").read_text(encoding="utf-8"))
+    assert meta["spacy_git_version"] == "5010fcbd3"
+    published = {"ents_p": 0.8429743795, "ents_r": 0.8436498397, "ents_f": 0.8433119744, "tag_acc": 0.972937262,
+                 "dep_uas": 0.9176955214, "dep_las": 0.8991533598, "sents_f": 0.9068156724}
+    assert {k: meta["performance"][k] for k in published} == published
+    assert meta["performance"]["ents_per_type"]["ORG"]["f"] == 0.8045827366
