@@ -13,6 +13,7 @@ Layout::
     OUT/state/..actions.parquet.*.tmp        during a run only: the actions waiting to be linked into events
     OUT/state/.event-parts.tmp*/             during a run only: the same actions split into bucket files to be linked
     OUT/state/.inputs.sqlite.*.tmp           during a run only: the run's inputs, renamed over inputs.sqlite at its end
+    OUT/state/.dask-parts.tmp*/              during a Dask run only: the partitions' tables (pipeline/distributed.py)
 
 Shards are content-addressed: ``read_id`` hashes the engine (the pipeline's code, rules, library versions and
 limits), the input's path and the SHA-256 of its bytes; ``extract_id`` hashes the ``read_id`` and which of its

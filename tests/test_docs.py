@@ -44,6 +44,13 @@ def test_every_make_target_named_exists(path):
     assert named <= _makefile_targets(), f"{path.name} names make targets the Makefile lacks"
 
 
+def test_the_readme_lists_every_target():
+    readme = _text(ROOT / "README.md")
+    documented = set(re.findall(r"^([a-z][\w-]*):.*## ", _text(ROOT / "Makefile"), flags=re.M))
+    listed = set(re.findall(r"^\| `make ([a-z][\w-]*)` \|", readme, flags=re.M)) | {"run", "test"}
+    assert documented == listed, "README.md's table of targets must list every target `make help` shows"
+
+
 def test_every_column_written_is_documented_and_every_documented_column_is_written():
     written = written_columns()
     assert list(TABLES) == list(COLUMNS) and set(TABLES) == set(written)
