@@ -1098,8 +1098,7 @@ class _Context:
                                action_id=owner.get(("target", t.char_start, t.char_end))))
         for m in self.moneys:
             mm = m.money
-            norm = str(mm.amount) if mm.amount is not None else f"{mm.amount_min}-{mm.amount_max}"
-            out.append(Mention(aid, "money", mm.text, mm.start, mm.end, f"{norm} {mm.currency or ''}".strip(),
+            out.append(Mention(aid, "money", mm.text, mm.start, mm.end, f"{mm.value_text} {mm.currency or ''}".strip(),
                                m.role or "unknown", mm.amount, mm.currency, owner.get(("money", mm.start, mm.end))))
         for s, e, sp, v, dl in self.dates:
             if v is None:

@@ -61,7 +61,7 @@ class Currency:
 class NumberWord:
     word: str
     value: Decimal
-    kind: str  # unit | tens | hundred | scale | article
+    kind: str  # unit | tens | hundred | scale | article | minor
     exact_case: bool
 
 
@@ -106,6 +106,7 @@ class Rules:
     regulator_by_id: dict[str, Regulator] = field(default_factory=dict)
     regions: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # ISO 3166-2 -> (name, aliases)
     events: EventRules | None = None
+    bounds: tuple[tuple[str, str], ...] = ()  # (phrase, "max" | "min"): "up to", "at least"
 
     def cues_of(self, group: str) -> tuple[Cue, ...]:
         return tuple(c for c in self.cues if c.group == group)
@@ -217,9 +218,20 @@ def load_numbers(path: Path) -> tuple[NumberWord, ...]:
         except InvalidOperation:
             errors.append(f"{path}:{n}: value {r['value']!r} is not a decimal")
             continue
-        if r["kind"] not in ("unit", "tens", "hundred", "scale", "article"):
+        if r["kind"] not in ("unit", "tens", "hundred", "scale", "article", "minor"):
             errors.append(f"{path}:{n}: unknown kind {r['kind']!r}")
         out.append(NumberWord(r["word"], value, r["kind"], r["case"] == "exact"))
+    if errors:
+        raise RulesError("\n".join(errors))
+    return tuple(out)
+
+
+def load_bounds(path: Path) -> tuple[tuple[str, str], ...]:
+    out, errors = [], []
+    for n, r in _read_tsv(path, ["phrase", "bound"]):
+        if r["bound"] not in ("max", "min") or not r["phrase"]:
+            errors.append(f"{path}:{n}: bound must be max or min, with a phrase")
+        out.append((r["phrase"], r["bound"]))
     if errors:
         raise RulesError("\n".join(errors))
     return tuple(out)
@@ -313,5 +325,6 @@ def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
         regulator_by_id={r.id: r for r in regulators},
         regions=regions,
         events=load_event_rules(rules_dir / "events.tsv"),
+        bounds=load_bounds(rules_dir / "bounds.tsv"),
     )
     return rules
