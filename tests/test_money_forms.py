@@ -105,7 +105,12 @@ CODES = [
 NEWSWIRE = [
     ("a penalty of 200,000 dlrs", [("200,000 dlrs", "200000", "USD")]),
     ("fined 5 mln dlrs", [("5 mln dlrs", "5000000", "USD")]),
-    ("a 2.3 bln dlr", []),  # "dlr" alone is not a form
+    ("a 25,000 dlr fine", [("25,000 dlr", "25000", "USD")]),
+    ("a 1.2 bln Canadian dlr issue", [("1.2 bln Canadian dlr", "1200000000", "CAD")]),
+    ("damages of 12.5 mln marks", [("12.5 mln marks", "12500000", None)]),  # German or Finnish: the article decides
+    ("a 40 mln West German marks loan", [("40 mln West German marks", "40000000", "DEM")]),
+    ("refunds of 3.5 mln Ecus", [("3.5 mln Ecus", "3500000", "XEU")]),
+    ("fines of 500,000 bolivars", [("500,000 bolivars", "500000", None)]),  # VEB, VEF or VES by the date
     ("a 2.3 bln dlrs settlement", [("2.3 bln dlrs", "2300000000", "USD")]),
     ("fines of 12 mln stg", [("12 mln stg", "12000000", "GBP")]),
     ("a 1.5 billion stg claim", [("1.5 billion stg", "1500000000", "GBP")]),
