@@ -1099,7 +1099,7 @@ class _Context:
         for m in self.moneys:
             mm = m.money
             out.append(Mention(aid, "money", mm.text, mm.start, mm.end, f"{mm.value_text} {mm.currency or ''}".strip(),
-                               m.role or "unknown", mm.amount, mm.currency, owner.get(("money", mm.start, mm.end))))
+                               m.role or "unknown", mm.figure, mm.currency, owner.get(("money", mm.start, mm.end))))
         for s, e, sp, v, dl in self.dates:
             if v is None:
                 continue

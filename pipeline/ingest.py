@@ -199,9 +199,9 @@ def _function_word_index() -> dict[str, tuple[str, ...]]:
 def _function_word_counts(words: list[str]) -> Counter:
     index = _function_word_index()
     counts: Counter = Counter()
-    for w in words:
+    for w, n in Counter(words).items():
         for lang in index.get(w, ()):
-            counts[lang] += 1
+            counts[lang] += n
     return counts
 
 

@@ -54,6 +54,13 @@ class Money:
     currency_form: str | None = None
 
     @property
+    def figure(self) -> Decimal | None:
+        """The one figure the text states: ``amount``, or a bound's end ("up to €20m": 20000000); null for a range."""
+        if self.amount is not None or self.amount_min is not None and self.amount_max is not None:
+            return self.amount
+        return self.amount_min if self.amount_min is not None else self.amount_max
+
+    @property
     def value_text(self) -> str:
         """The value as plain text: "20000000", a range "1000000-5000000", a bound "<=20000000" or ">=1000000"."""
         if self.amount is not None:

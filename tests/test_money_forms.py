@@ -215,6 +215,9 @@ def test_a_bound_is_an_open_range():
     assert (m.amount, m.amount_min, m.amount_max, m.text) == (None, None, Decimal("20000000"), "€20 million")
     m = parse_money("at least $1m a day")
     assert (m.amount, m.amount_min, m.amount_max, m.per_period) == (None, Decimal("1000000"), None, "day")
+    # The figure as stated, for a table with one amount column (mentions); a two-ended range has none.
+    assert m.figure == Decimal("1000000") and parse_money("$1m to $2m").figure is None
+    assert parse_money("$3m").figure == Decimal("3000000")
 
 
 @pytest.mark.parametrize("text", [
