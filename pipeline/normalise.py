@@ -470,7 +470,7 @@ def parse_money(text: str, dollar: str = "USD", rules: Rules | None = None) -> M
 
 # --- dates and durations -----------------------------------------------------------------------------------------
 
-_HAS_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_HAS_YEAR = re.compile(r"\b(1[89][0-9][0-9]|20[0-9][0-9])\b")
 _DATE_NOISE = re.compile(r"^(?:in|on|since|from|by|during|at|around|as of|early|late|mid-?|the|of|same)\s+", re.I)
 
 
@@ -528,7 +528,7 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
         return relative
     if not has_year and published is None:
         return None
-    if re.fullmatch(r"(?:1[89]|20)\d\d", cleaned):
+    if re.fullmatch(r"(?:1[89]|20)[0-9][0-9]", cleaned):
         y = int(cleaned)
         return DateValue(cleaned, "year", date(y, 1, 1))
     fast = _plain_date(cleaned)
@@ -559,9 +559,9 @@ _MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", 
                                         "september", "october", "november", "december"], 1)}
 _MONTH = "(?P<month>" + "|".join(_MONTHS) + ")"
 _PLAIN_DATES = [re.compile(p, re.I) for p in (
-    rf"(?P<day>\d{{1,2}})\s+{_MONTH},?\s+(?P<year>(?:1[89]|20)\d\d)",     # 14 March 2023
-    rf"{_MONTH}\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:1[89]|20)\d\d)",     # March 14, 2023
-    rf"{_MONTH},?\s+(?P<year>(?:1[89]|20)\d\d)",                          # March 2023
+    rf"(?P<day>[0-9]{{1,2}})\s+{_MONTH},?\s+(?P<year>(?:1[89]|20)[0-9][0-9])",     # 14 March 2023
+    rf"{_MONTH}\s+(?P<day>[0-9]{{1,2}}),?\s+(?P<year>(?:1[89]|20)[0-9][0-9])",     # March 14, 2023
+    rf"{_MONTH},?\s+(?P<year>(?:1[89]|20)[0-9][0-9])",                            # March 2023
 )]
 
 
@@ -654,7 +654,7 @@ def add_duration(start: date, duration: str) -> date | None:
     >>> add_duration(date(2022, 10, 17), "P2M"), add_duration(date(2024, 1, 31), "P1M")
     (datetime.date(2022, 12, 17), datetime.date(2024, 2, 29))
     """
-    m = re.fullmatch(r"P(\d+)([DWMY])", duration)
+    m = re.fullmatch(r"P([0-9]+)([DWMY])", duration)
     if not m:
         return None
     n, unit = int(m.group(1)), m.group(2)

@@ -252,3 +252,18 @@ def test_bad_bounds_file_stops_with_clear_error(tmp_path):
         fh.write("roughly\tabout\n")
     with pytest.raises(RulesError, match="bound must be max or min"):
         load_rules.__wrapped__(tmp_path)
+
+
+def test_superscript_digits_never_reach_int(tmp_path):
+    # "²" is str.isdigit() but not a number int() reads: before a month it stopped the whole run.
+    import pandas as pd
+
+    from pipeline.run import run
+
+    (tmp_path / "in").mkdir()
+    (tmp_path / "in" / "a.txt").write_text("Title: t\nPublished: 2023-01-10\n\nThe CNIL fined Clearview AI 20 million "
+                                           "euros on ² October 2022 for breaches of the GDPR, the regulator said.\n",
+                                           encoding="utf-8")
+    run([tmp_path / "in"], tmp_path / "out")
+    actions = pd.read_parquet(tmp_path / "out" / "actions.parquet")
+    assert list(actions.amount.astype(str).str.rstrip("0").str.rstrip(".")) == ["20000000"]
