@@ -159,17 +159,25 @@ def eval_cmd(
             typer.echo(format_scores(f"external: {external.name}", evaluate_external(external, out / "external")))
         else:
             typer.echo(f"(external data not found at {external}; skipped)")
+    money_below: dict[str, float] = {}
     if money is not None:
         if money.exists():
-            from .evaluate import evaluate_money
+            from .evaluate import MONEY_FLOORS, below_money_floors, evaluate_money
 
             money_scores, skipped = evaluate_money(money)
-            typer.echo(format_scores(f"external: {money.name} ({skipped} expressions without a currency, "
-                                     "in cents or with a negative label skipped)", money_scores))
+            left_out = ", ".join(f"{v} {k}" for k, v in skipped.items())
+            typer.echo(format_scores(f"external: {money.name} (expressions naming a currency; left out: {left_out}; "
+                                     "floors on recall: " + ", ".join(f"{k} {v:.2f}" for k, v in MONEY_FLOORS.items())
+                                     + ")", money_scores))
+            money_below = {f"money {k}": v for k, v in below_money_floors(money_scores).items()}
         else:
             typer.echo(f"(money data not found at {money}; skipped)")
-    if below and not no_floors:
-        typer.echo("below floor: " + ", ".join(f"{k} {v:.3f} < {FLOORS[k]:.2f}" for k, v in below.items()), err=True)
+    if (below or money_below) and not no_floors:
+        from .evaluate import MONEY_FLOORS
+
+        floors = FLOORS | {f"money {k}": v for k, v in MONEY_FLOORS.items()}
+        typer.echo("below floor: " + ", ".join(f"{k} {v:.3f} < {floors[k]:.2f}" for k, v in (below | money_below).items()),
+                   err=True)
         raise typer.Exit(1)
 
 

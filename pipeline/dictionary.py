@@ -101,7 +101,8 @@ COLUMNS: dict[str, dict[str, str]] = {
         "url": "the article's URL, when the input gives one",
         "title": "the article's title",
         "published": "publication date, only when the input names a day",
-        "language": "ISO 639-1 code (en, fr, de...) when it can be told, else null",
+        "language": "ISO 639-1 code (en, fr, de...); und for a short text that shows no language (read as English); "
+                    "null when the text is in a script whose language cannot be told",
         "encoding": "the encoding the bytes were decoded with (utf-8+ftfy when mojibake was repaired, pdf for a "
                     "text layer)",
         "n_chars": "characters of normalised text",

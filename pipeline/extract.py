@@ -461,7 +461,8 @@ class _Context:
         last_day: DateValue | None = None
         for k, sp in enumerate(spans):
             # The model sometimes leaves the day out of "the same 17 October decision": take it back.
-            if sp.start > 0 and self.doc[sp.start - 1].like_num and self.doc[sp.start - 1].text.isdigit() \
+            if sp.start > 0 and self.doc[sp.start - 1].like_num and self.doc[sp.start - 1].text.isascii() \
+                    and self.doc[sp.start - 1].text.isdigit() \
                     and 1 <= int(self.doc[sp.start - 1].text) <= 31 and sp[0].text in _CALENDAR:
                 spans[k] = self.doc[sp.start - 1:sp.end]
         for sp in sorted(spans, key=lambda sp: sp.start):
@@ -1098,9 +1099,8 @@ class _Context:
                                action_id=owner.get(("target", t.char_start, t.char_end))))
         for m in self.moneys:
             mm = m.money
-            norm = str(mm.amount) if mm.amount is not None else f"{mm.amount_min}-{mm.amount_max}"
-            out.append(Mention(aid, "money", mm.text, mm.start, mm.end, f"{norm} {mm.currency or ''}".strip(),
-                               m.role or "unknown", mm.amount, mm.currency, owner.get(("money", mm.start, mm.end))))
+            out.append(Mention(aid, "money", mm.text, mm.start, mm.end, f"{mm.value_text} {mm.currency or ''}".strip(),
+                               m.role or "unknown", mm.figure, mm.currency, owner.get(("money", mm.start, mm.end))))
         for s, e, sp, v, dl in self.dates:
             if v is None:
                 continue
