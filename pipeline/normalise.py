@@ -33,7 +33,15 @@ _UNIT_CODE = {"day": "D", "week": "W", "month": "M", "year": "Y"}
 
 @dataclass(frozen=True)
 class Money:
-    """A parsed money expression. ``amount`` is set for a single value, ``amount_min``/``amount_max`` for a range."""
+    """A parsed money expression: ``amount`` for a single value, ``amount_min`` and ``amount_max`` for a range.
+
+    A bound is a range open at one end, with ``amount`` null: "up to €20m", "less than", "at most" give
+    ``amount_max`` only; "at least $1m", "more than", "over" give ``amount_min`` only (``rules/bounds.tsv``). The
+    span (``text``, ``start``, ``end``) is the amount as written, without the bound's words, so the extractor's role
+    cues still see "up to" before it. ``currency`` is null when the text names no currency or only an ambiguous one;
+    ``currency_form`` keeps the form as written ("kroner") so an article that writes one of its codes elsewhere can
+    resolve it.
+    """
 
     text: str
     start: int
@@ -44,6 +52,22 @@ class Money:
     amount_max: Decimal | None = None
     per_period: str | None = None
     currency_form: str | None = None
+
+    @property
+    def figure(self) -> Decimal | None:
+        """The one figure the text states: ``amount``, or a bound's end ("up to €20m": 20000000); null for a range."""
+        if self.amount is not None or self.amount_min is not None and self.amount_max is not None:
+            return self.amount
+        return self.amount_min if self.amount_min is not None else self.amount_max
+
+    @property
+    def value_text(self) -> str:
+        """The value as plain text: "20000000", a range "1000000-5000000", a bound "<=20000000" or ">=1000000"."""
+        if self.amount is not None:
+            return str(self.amount)
+        if self.amount_min is not None and self.amount_max is not None:
+            return f"{self.amount_min}-{self.amount_max}"
+        return f"<={self.amount_max}" if self.amount_max is not None else f">={self.amount_min}"
 
 
 @dataclass(frozen=True)
@@ -57,13 +81,77 @@ class DateValue:
 
 # --- grammar built from the rule files -------------------------------------------------------------------------
 
-def _alt(forms: list[tuple[str, bool]]) -> str:
-    """Regex alternation of literal forms, longest first, exact-case forms as written, the others any case."""
+def _alt(forms: list[tuple[str, bool]], code_dot: bool = False) -> str:
+    """Regex alternation of literal forms, exact-case forms as written, the others any case, longest first.
+
+    Built as a trie (common prefixes shared, one branch per next character), since the money regex tries these
+    alternations at every position of every article: "EUR|EGP|euro|euros" becomes "(?i:e(?:gp|ur(?:o(?:s)?)?))"
+    and a word start that is not an "e" costs one comparison, not four. With ``code_dot`` a three-letter code may
+    carry a trailing dot ("EUR. 5,000"). A space matches any run of spaces.
+
+    >>> _alt([("EUR", False), ("euros", False), ("euro", False), ("EGP", False), ("M", True)])
+    '(?i:e(?:gp|ur(?:o(?:s)?)?))|M'
+    """
     parts = []
-    for form, exact in sorted(forms, key=lambda f: -len(f[0])):
-        lit = re.escape(form).replace(r"\ ", r"\s+")
-        parts.append(lit if exact else f"(?i:{lit})")
+    for exact in (False, True):
+        words = set()
+        for form, ex in forms:
+            if ex != exact:
+                continue
+            words.add(form if exact else form.lower())
+            if code_dot and re.fullmatch(r"[A-Z]{3}", form):
+                words.add(f"{form}." if exact else f"{form.lower()}.")
+        if words:
+            trie = _trie(sorted(words))
+            parts.append(trie if exact else f"(?i:{trie})")
+    return "|".join(parts) or "(?!)"
+
+
+def _trie(words: list[str]) -> str:
+    root: dict = {}
+    for w in words:
+        node = root
+        for ch in w:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [(r"\s+" if ch == " " else re.escape(ch)) + emit(child) for ch, child in node.items() if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body  # greedy: the longer form first
+
+    return emit(root)
+
+
+def _currency_alt(forms: list[tuple[str, bool]], place: str, sign_end: str = "") -> str:
+    """The currency forms that stand ``before`` or ``after`` a number, as one alternation.
+
+    A form that starts with a letter is never read inside a word ("neur" is not "EUR"); before a number, a currency
+    word is not read after "the" (an exchange rate: "the ringgit 4.7"); after a number, a form that ends in a sign
+    is not read when a number follows (in "in 2019 €5m" the "€" belongs to "5m"; ``sign_end`` is that condition).
+    Each condition is checked once for its group of forms, not once per form: the regex tries this alternation
+    at every position of every article.
+    """
+    groups: dict[tuple[bool, bool, bool], list[tuple[str, bool]]] = {}
+    for form, exact in forms:
+        word = place == "before" and bool(_WORD_FORM.fullmatch(form))
+        sign = place == "after" and not form[-1:].isalpha()
+        groups.setdefault((form[:1].isalpha(), word, sign), []).append((form, exact))
+    parts = []
+    for (letter, word, sign), group in sorted(groups.items()):
+        alt = f"(?:{_alt(group, code_dot=place == 'before')})"
+        alt = (r"(?<![^\W\d_])" if letter else "") + (r"(?<![Tt]he\s)" if word else "") + alt
+        parts.append(alt + (sign_end if sign else ""))
     return "|".join(parts)
+
+
+# A currency word of four letters or more ("ringgit", "Malaysian ringgit"), as opposed to a code or a sign. Before a
+# number it is money only outside an exchange rate ("the ringgit 4.7 against the dollar", "rupees 83 to the dollar").
+_WORD_FORM = re.compile(r"[A-Za-z][a-z]{3,}(?: [A-Za-z][a-z]+)*")
+_RATE_AFTER = re.compile(r"\s*(?:%|per\s?cent\b|percent\b|against\b|to\s+(?:the|one|a)\b|versus\b|vs\b)", re.I)
+_MAX_WORDS = 12  # number words in one amount; bounds the scan of a long run of words ("one one one ...")
 
 
 @dataclass(frozen=True)
@@ -71,6 +159,10 @@ class _Grammar:
     money: re.Pattern
     singles: re.Pattern
     bare: re.Pattern
+    minor: re.Pattern
+    bare_minor: re.Pattern
+    bound: re.Pattern | None
+    bounds: dict[str, str]
     number_words: dict[str, tuple[Decimal, str]]
     exact_number_words: dict[str, tuple[Decimal, str]]
     currency_exact: dict[str, str | None]
@@ -84,39 +176,59 @@ def _grammar(rules: Rules) -> _Grammar:
     after = [(c.form, c.exact_case) for c in rules.currencies if c.position in ("after", "both")]
     scales = [(n.word, n.exact_case) for n in rules.numbers if n.kind == "scale"]
     words = [(n.word, n.exact_case) for n in rules.numbers if n.kind in ("unit", "tens", "hundred", "article")]
-    # Symbols need no word boundary; word-like forms do ("won" must not match inside "wonder").
-    cur_before = f"(?:{_alt(before)})"
-    cur_after = f"(?:{_alt(after)})(?![A-Za-z])"
-    num = r"(?:\d{1,3}(?:,\d{2})+,\d{3}|\d{1,3}(?:[,.](?=\d{3}(?!\d))\d{3})+(?:[.,]\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
-    scale = f"(?:{_alt(scales)})(?![A-Za-z])"
-    word = f"(?:{_alt(words)})"
-    words_seq = rf"{word}(?:[\s-]+(?:and\s+|of\s+)?{word})*"
+    minors = [(n.word, n.exact_case) for n in rules.numbers if n.kind == "minor"]
     numeral = _alt([(n.word, n.exact_case) for n in rules.numbers if n.kind in ("unit", "tens", "hundred")])
-    numerals_seq = rf"(?:{numeral})(?:[\s-]+(?:and\s+|of\s+)?{word})*"
+    small = _alt([(n.word, n.exact_case) for n in rules.numbers if n.kind in ("unit", "tens")])
+    small_seq = rf"(?:{small})(?:[\s-]+(?:{small}))?"  # "ten", "forty-two": a number of cents
+    minor = f"(?:{_alt(minors)})(?![A-Za-z])"
+    minor_part = rf"[\s,]*(?:(?i:and)\s+)?(?P<n>[0-9]{{1,2}}|{small_seq})[\s-]?(?P<u>{minor})"
+    # After a number, a sign followed on the same line by a number belongs to that number ("in 2019 €5m"),
+    # unless cents follow ("3 GBP 4 pence").
+    sign_end = rf"(?:(?={minor_part.replace('(?P<n>', '(?:').replace('(?P<u>', '(?:')})|(?![ \t\u00a0\u202f]?[0-9]))"
+    cur_before = f"(?:{_currency_alt(before, 'before')})"
+    cur_after = f"(?:{_currency_alt(after, 'after', sign_end)})(?![A-Za-z])"
+    scale = f"(?:{_alt(scales)})(?![A-Za-z])"
+    # "3 . 4" is a decimal in text tokenised with spaces around punctuation, but only where money follows or the
+    # sentence ends: "fell 3 . 4 % to" is a percentage and "$ 3 . 4 analysts" two sentences.
+    # Only ASCII digits are digits: \d would also take "٣" and other scripts' digits to Decimal.
+    spaced = rf"[0-9]+ \. [0-9]+(?=\s+(?:{scale}|(?:{_alt(after)})(?![A-Za-z]))|\s*(?:[.,;:!?)]|$))"
+    num = (r"(?:[0-9]{1,3}(?:,[0-9]{2})+,[0-9]{3}|[0-9]{1,3}(?:[,.](?=[0-9]{3}(?![0-9]))[0-9]{3})+(?:[.,][0-9]+)?"
+           rf"|[0-9]{{1,3}}(?:[ \u00a0\u202f][0-9]{{3}})+(?:[.,][0-9]+)?|{spaced}|[0-9]+(?:[.,][0-9]+)?)")
+    word = f"(?:{_alt(words)})"
+    more = rf"(?:[\s-]+(?:and\s+|of\s+)?{word}){{0,{_MAX_WORDS}}}"
+    words_seq = rf"{word}{more}"
+    numerals_seq = rf"(?:{numeral}){more}"
     # A scale needs a number word before it ("a million", "two billion"): "M" alone is the end of "H&M".
-    word_num = rf"(?:{words_seq}(?:\s+{scale})+|(?:{word}[\s-]+)+{scale}(?:\s+{scale})*)"
+    word_num = rf"(?:{words_seq}(?:\s+{scale})+|(?:{word}[\s-]+){{1,{_MAX_WORDS}}}{scale}(?:\s+{scale})*)"
     digit_amount = rf"{num}(?:\s?{scale})*"
-    amount = rf"(?:{digit_amount}|(?<![\w$€£¥₩₹]){word_num})"
+    amount = rf"(?:{digit_amount}|(?<![\w$€£¥₩₹])(?:{word_num}))"
+    sep = r"-|–|—|(?i:to)|(?i:and)"
     single_b = rf"(?P<cb>{cur_before})\s?(?P<a1>{amount})(?:\s?(?P<ca1>{cur_after}))?"
-    # Before a currency word, plain number words are money too ("one hundred dollars").
-    single_a = rf"(?P<a2>{amount}|(?<![\w$€£¥₩₹])(?i:{numerals_seq}))\s?(?P<ca2>{cur_after})"
+    # Before a currency word, plain number words are money too ("one hundred dollars", "a one-dollar bid").
+    single_a = rf"(?P<a2>{amount}|(?<![\w$€£¥₩₹])(?i:{numerals_seq}))[\s-]?(?P<ca2>{cur_after})"
     range_b = (rf"(?P<between>(?i:between)\s+)?(?P<rcb>{cur_before})\s?(?P<r1>{digit_amount})\s?"
-               rf"(?P<sep>-|–|—|(?i:to)|(?i:and))\s?(?:{cur_before})?\s?(?P<r2>{digit_amount})(?:\s?(?P<rca>{cur_after}))?")
-    range_a = (rf"(?P<between2>(?i:between)\s+)?(?P<r3>{num})\s?(?P<sep2>-|–|—|(?i:to)|(?i:and))\s?(?P<r4>{digit_amount})"
-               rf"\s?(?P<rca2>{cur_after})")
+               rf"(?P<sep>{sep})\s?(?P<rcb2>{cur_before})?\s?(?P<r2>{digit_amount})(?:\s?(?P<rca>{cur_after}))?")
+    range_a = (rf"(?P<between2>(?i:between)\s+)?(?P<r3>{digit_amount})(?:\s?(?P<rca3>{cur_after}))?\s?"
+               rf"(?P<sep2>{sep})\s?(?P<r4>{digit_amount})\s?(?P<rca2>{cur_after})")
     # Ranges first: "$1 to $5 million" is one range, not "$1" and "$5 million".
     money = re.compile(rf"(?<![\w.]){range_b}|(?<![\w.]){range_a}|{single_b}|(?<![\w.,]){single_a}")
     singles = re.compile(rf"{single_b}|(?<![\w.,]){single_a}")
-    bare = re.compile(rf"(?<![\w.])(?P<between2>(?i:between)\s+)?(?P<r3>{num})\s?(?P<sep2>-|–|—|(?i:to)|(?i:and))\s?"
+    bare = re.compile(rf"(?<![\w.])(?P<between2>(?i:between)\s+)?(?P<r3>{num})\s?(?P<sep2>{sep})\s?"
                       rf"(?P<r4>{digit_amount})|(?<![\w.,])(?P<a1>{amount})")
+    # "$20 43" and "twenty dollars and 43": cents without their unit, only where the text ends right after them.
+    bare_minor = re.compile(rf"\s+(?:(?i:and)\s+)?(?P<n>[0-9]{{2}}|{small_seq})(?=\s*(?:[.;:!?)]\s|[.;:!?)]?$))")
+    bounds = {re.sub(r"\s+", " ", p.casefold()): b for p, b in rules.bounds}
+    bound = (re.compile(rf"(?<![^\W\d_])(?P<b>{_alt([(p, False) for p in bounds])})\s+$")
+             if bounds else None)
     number_words = {n.word.lower(): (n.value, n.kind) for n in rules.numbers if not n.exact_case}
     exact_number_words = {n.word: (n.value, n.kind) for n in rules.numbers if n.exact_case}
     cur_exact = {c.form: c.code for c in rules.currencies if c.exact_case}
-    cur_any = {c.form.lower(): c.code for c in rules.currencies if not c.exact_case}
+    cur_any = {re.sub(r"\s+", " ", c.form.lower()): c.code for c in rules.currencies if not c.exact_case}
     unit_words = "|".join(sorted({n.word for n in rules.numbers if n.kind in ("unit", "tens")}, key=len, reverse=True))
-    duration = re.compile(rf"(?i)\b(?P<n>\d+|(?:{unit_words})(?:[\s-](?:{unit_words}))?)[\s-]+"
+    duration = re.compile(rf"(?i)\b(?P<n>[0-9]+|(?:{unit_words})(?:[\s-](?:{unit_words}))?)[\s-]+"
                           rf"(?:(?:business|working|calendar)\s+)?(?P<unit>day|week|month|year)s?\b")
-    return _Grammar(money, singles, bare, number_words, exact_number_words, cur_exact, cur_any, duration)
+    return _Grammar(money, singles, bare, re.compile(minor_part), bare_minor, bound, bounds, number_words,
+                    exact_number_words, cur_exact, cur_any, duration)
 
 
 # --- numbers -----------------------------------------------------------------------------------------------------
@@ -127,8 +239,8 @@ def _word_value(g: _Grammar, token: str) -> tuple[Decimal, str] | None:
 
 def _digits(num: str, scaled: bool) -> Decimal:
     """The value of a digit string, deciding which separator is the decimal one."""
-    num = re.sub(r"[ \u00a0\u202f]", "", num)
-    if re.fullmatch(r"\d{1,3}(?:,\d{2})+,\d{3}", num):  # Indian grouping: 2,50,000
+    num = re.sub(r"[ \u00a0\u202f]", "", num)  # also joins a tokenised "3 . 4"
+    if re.fullmatch(r"[0-9]{1,3}(?:,[0-9]{2})+,[0-9]{3}", num):  # Indian grouping: 2,50,000
         return Decimal(num.replace(",", ""))
     seps = [c for c in num if c in ",."]
     if not seps:
@@ -164,7 +276,7 @@ def parse_amount(text: str, rules: Rules | None = None) -> Decimal | None:
     """
     g = _grammar(rules or load_rules())
     text = text.strip()
-    m = re.match(r"\d[\d,. \u00a0\u202f]*\d|\d", text)
+    m = re.match(r"[0-9][0-9,. \u00a0\u202f]*[0-9]|[0-9]", text)
     if m:
         rest = text[m.end():]
         tokens = re.findall(r"[A-Za-z]+", rest)
@@ -215,6 +327,8 @@ def parse_currency(form: str | None, dollar: str = "USD", rules: Rules | None = 
 
     >>> [parse_currency(f) for f in ["€", "EUR", "euros", "£", "stg", "US$", "$", "dlrs", "A$", "kronor", "kr", "zł"]]
     ['EUR', 'EUR', 'EUR', 'GBP', 'GBP', 'USD', 'USD', 'USD', 'AUD', 'SEK', None, 'PLN']
+    >>> [parse_currency(f) for f in ["nz  $", "U.S. $", "EUR.", "usd", "元", "₽", "฿", "krona", "kroner", "riyals"]]
+    ['NZD', 'USD', 'EUR', 'USD', 'CNY', 'RUB', 'THB', None, None, None]
     >>> parse_currency("$", dollar="CAD"), parse_currency("doubloons")
     ('CAD', None)
     """
@@ -224,9 +338,12 @@ def parse_currency(form: str | None, dollar: str = "USD", rules: Rules | None = 
     form = re.sub(r"\s+", " ", form.strip())
     if form == "$":
         return dollar
-    if form in g.currency_exact:
-        return g.currency_exact[form]
-    return g.currency_any.get(form.lower())
+    for f in (form, form[:-1]) if form.endswith(".") else (form,):  # "EUR." is EUR, "Rs." a form of its own
+        if f in g.currency_exact:
+            return g.currency_exact[f]
+        if f.lower() in g.currency_any:
+            return g.currency_any[f.lower()]
+    return None
 
 
 # --- money -------------------------------------------------------------------------------------------------------
@@ -242,6 +359,10 @@ def find_money(text: str, dollar: str = "USD", rules: Rules | None = None) -> li
     [('€20m', '20000000', 'EUR'), ('£7.5m', '7500000', 'GBP')]
     >>> [(m.text, m.per_period) for m in find_money("could face €100,000 a day, on top of NOK 1,000,000")]
     [('€100,000', 'day'), ('NOK 1,000,000', None)]
+    >>> [(m.text, m.value_text, m.currency) for m in find_money("up to €20 million or 4% of turnover")]
+    [('€20 million', '<=20000000', 'EUR')]
+    >>> [(m.value_text, m.currency) for m in find_money("rose to nz $ 3 . 4 billion . in 2019 €5m went")]
+    [('3400000000', 'NZD'), ('5000000', 'EUR')]
     >>> find_money("in 2021 it raised funds") == []
     True
     """
@@ -258,8 +379,29 @@ def find_money(text: str, dollar: str = "USD", rules: Rules | None = None) -> li
     return out
 
 
+def _scaled(g: _Grammar, amount_text: str) -> bool:
+    return any((_word_value(g, t) or (0, ""))[1] == "scale" for t in re.findall(r"[A-Za-z]+", amount_text))
+
+
+def _with_cents(g: _Grammar, text: str, amount: Decimal, end: int, rules: Rules) -> tuple[Decimal, int]:
+    """A whole amount and the cents after it ("4 dollars 25 cents", "$20 and 43c"), and where they end.
+
+    Cents without their unit ("$20 43") count only as two digits or a number word of ten or more, and only at the
+    end of a sentence: "paid $20 43 times" is not $20.43.
+    """
+    m = g.minor.match(text, end)
+    floor = 1
+    if m is None:
+        m, floor = g.bare_minor.match(text, end), 10
+    value = parse_amount(m.group("n").replace("-", " "), rules) if m else None
+    if value is None or not floor <= value < 100 or value != value.to_integral_value():
+        return amount, end
+    return _clean(amount + value / 100), m.end()
+
+
 def _from_match(m: re.Match, text: str, dollar: str, rules: Rules) -> Money | None:
     gd = m.groupdict()
+    g = _grammar(rules)
     start, end = m.span()
     amount = amin = amax = None
     if gd.get("r1") or gd.get("r3"):
@@ -267,21 +409,32 @@ def _from_match(m: re.Match, text: str, dollar: str, rules: Rules) -> Money | No
         sep = (gd.get("sep") or gd.get("sep2") or "").lower()
         between = gd.get("between") or gd.get("between2")
         high = parse_amount(high_text, rules)
-        high_scale = re.sub(r"^[\d,. \u00a0\u202f]+", "", high_text)
+        high_scale = re.sub(r"^[0-9,. \u00a0\u202f]+", "", high_text)
         low_scaled = bool(re.search(r"[A-Za-z]", low_text))
         low = parse_amount(low_text if low_scaled else f"{low_text} {high_scale}", rules)
-        # "from €183m to €20m" is a reduction, two amounts: only a rising pair is a range.
-        is_range = (sep != "and" or between) and low is not None and high is not None and low < high
+        form = gd.get("rcb") or gd.get("rca") or gd.get("rca2")
+        other = gd.get("rcb2") or gd.get("rca3")
+        # "from €183m to €20m" is a reduction, two amounts: only a rising pair in one currency is a range.
+        is_range = ((sep != "and" or between) and low is not None and high is not None and low < high
+                    and (other is None or parse_currency(other, dollar, rules) == parse_currency(form, dollar, rules)))
         if not is_range:
             return None
         amin, amax = low, high
-        form = gd.get("rcb") or gd.get("rca") or gd.get("rca2")
     else:
         amount_text = gd.get("a1") or gd.get("a2")
         amount = parse_amount(amount_text, rules)
         if amount is None or amount == 0:
             return None
         form = gd.get("cb") or gd.get("ca1") or gd.get("ca2")
+        if gd.get("cb") and _WORD_FORM.fullmatch(re.sub(r"\s+", " ", gd["cb"])) and _RATE_AFTER.match(text, end):
+            return None  # "ringgit 4.7 against the dollar" is an exchange rate
+        if form and amount == amount.to_integral_value() and not _scaled(g, amount_text):
+            amount, end = _with_cents(g, text, amount, end, rules)
+        if g.bound is not None:
+            bound = g.bound.search(text, max(0, start - 30), start)
+            if bound:
+                kind = g.bounds[re.sub(r"\s+", " ", bound.group("b").casefold())]
+                amount, amin, amax = None, *((amount, None) if kind == "min" else (None, amount))
     if gd.get("between") or gd.get("between2"):
         start += len(gd.get("between") or gd.get("between2"))
     per_period = None
@@ -317,7 +470,7 @@ def parse_money(text: str, dollar: str = "USD", rules: Rules | None = None) -> M
 
 # --- dates and durations -----------------------------------------------------------------------------------------
 
-_HAS_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_HAS_YEAR = re.compile(r"\b(1[89][0-9][0-9]|20[0-9][0-9])\b")
 _DATE_NOISE = re.compile(r"^(?:in|on|since|from|by|during|at|around|as of|early|late|mid-?|the|of|same)\s+", re.I)
 
 
@@ -375,7 +528,7 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
         return relative
     if not has_year and published is None:
         return None
-    if re.fullmatch(r"(?:1[89]|20)\d\d", cleaned):
+    if re.fullmatch(r"(?:1[89]|20)[0-9][0-9]", cleaned):
         y = int(cleaned)
         return DateValue(cleaned, "year", date(y, 1, 1))
     fast = _plain_date(cleaned)
@@ -406,9 +559,9 @@ _MONTHS = {m: i for i, m in enumerate(["january", "february", "march", "april", 
                                         "september", "october", "november", "december"], 1)}
 _MONTH = "(?P<month>" + "|".join(_MONTHS) + ")"
 _PLAIN_DATES = [re.compile(p, re.I) for p in (
-    rf"(?P<day>\d{{1,2}})\s+{_MONTH},?\s+(?P<year>(?:1[89]|20)\d\d)",     # 14 March 2023
-    rf"{_MONTH}\s+(?P<day>\d{{1,2}}),?\s+(?P<year>(?:1[89]|20)\d\d)",     # March 14, 2023
-    rf"{_MONTH},?\s+(?P<year>(?:1[89]|20)\d\d)",                          # March 2023
+    rf"(?P<day>[0-9]{{1,2}})\s+{_MONTH},?\s+(?P<year>(?:1[89]|20)[0-9][0-9])",     # 14 March 2023
+    rf"{_MONTH}\s+(?P<day>[0-9]{{1,2}}),?\s+(?P<year>(?:1[89]|20)[0-9][0-9])",     # March 14, 2023
+    rf"{_MONTH},?\s+(?P<year>(?:1[89]|20)[0-9][0-9])",                            # March 2023
 )]
 
 
@@ -501,7 +654,7 @@ def add_duration(start: date, duration: str) -> date | None:
     >>> add_duration(date(2022, 10, 17), "P2M"), add_duration(date(2024, 1, 31), "P1M")
     (datetime.date(2022, 12, 17), datetime.date(2024, 2, 29))
     """
-    m = re.fullmatch(r"P(\d+)([DWMY])", duration)
+    m = re.fullmatch(r"P([0-9]+)([DWMY])", duration)
     if not m:
         return None
     n, unit = int(m.group(1)), m.group(2)

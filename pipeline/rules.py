@@ -62,7 +62,7 @@ class Currency:
 class NumberWord:
     word: str
     value: Decimal
-    kind: str  # unit | tens | hundred | scale | article
+    kind: str  # unit | tens | hundred | scale | article | minor
     exact_case: bool
 
 
@@ -140,6 +140,8 @@ class Rules:
     def trigger_forms(self, *classes: str) -> frozenset[str]:
         """The lower-cased forms of the trigger classes named."""
         return frozenset(f for t in self.triggers if t.cls in classes for f in t.forms)
+    bounds: tuple[tuple[str, str], ...] = ()  # (phrase, "max" | "min"): "up to", "at least"
+    function_words: dict[str, frozenset[str]] = field(default_factory=dict)  # language -> its function words
 
     def cues_of(self, group: str) -> tuple[Cue, ...]:
         return tuple(c for c in self.cues if c.group == group)
@@ -256,12 +258,44 @@ def load_numbers(path: Path) -> tuple[NumberWord, ...]:
         except InvalidOperation:
             errors.append(f"{path}:{n}: value {r['value']!r} is not a decimal")
             continue
-        if r["kind"] not in ("unit", "tens", "hundred", "scale", "article"):
+        if r["kind"] not in ("unit", "tens", "hundred", "scale", "article", "minor"):
             errors.append(f"{path}:{n}: unknown kind {r['kind']!r}")
         out.append(NumberWord(r["word"], value, r["kind"], r["case"] == "exact"))
     if errors:
         raise RulesError("\n".join(errors))
     return tuple(out)
+
+
+def load_bounds(path: Path) -> tuple[tuple[str, str], ...]:
+    out, errors = [], []
+    for n, r in _read_tsv(path, ["phrase", "bound"]):
+        if r["bound"] not in ("max", "min") or not r["phrase"]:
+            errors.append(f"{path}:{n}: bound must be max or min, with a phrase")
+        out.append((r["phrase"], r["bound"]))
+    if errors:
+        raise RulesError("\n".join(errors))
+    return tuple(out)
+
+
+def load_function_words(path: Path) -> dict[str, frozenset[str]]:
+    """Each language's function words; a word listed for English and for another language is an error, since
+    the language decision compares the two counts."""
+    out: dict[str, frozenset[str]] = {}
+    errors = []
+    for n, r in _read_tsv(path, ["language", "words"]):
+        words = frozenset(w.casefold() for w in r["words"].split())
+        if not re.fullmatch(r"[a-z]{2}", r["language"]) or r["language"] in out or not words:
+            errors.append(f"{path}:{n}: bad or repeated ISO 639-1 code {r['language']!r}, or no words")
+        out[r["language"]] = words
+    if "en" not in out:
+        errors.append(f"{path}: no row for English (en)")
+    for lang, words in out.items():
+        shared = sorted(words & out.get("en", frozenset())) if lang != "en" else []
+        if shared:
+            errors.append(f"{path}: {lang} lists English function words: {', '.join(shared)}")
+    if errors:
+        raise RulesError("\n".join(errors))
+    return out
 
 
 def load_cues(path: Path) -> tuple[Cue, ...]:
@@ -482,5 +516,7 @@ def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
         triggers=triggers,
         frames=load_frames(rules_dir / "frames.jsonl", triggers),
         legal_forms=load_legal_forms(rules_dir / "legal_forms.tsv"),
+        bounds=load_bounds(rules_dir / "bounds.tsv"),
+        function_words=load_function_words(rules_dir / "languages.tsv"),
     )
     return rules

@@ -13,6 +13,7 @@ Layout::
     OUT/state/..actions.parquet.*.tmp        during a run only: the actions waiting to be linked into events
     OUT/state/.event-parts.tmp*/             during a run only: the same actions split into bucket files to be linked
     OUT/state/.inputs.sqlite.*.tmp           during a run only: the run's inputs, renamed over inputs.sqlite at its end
+    OUT/state/.dask-parts.tmp*/              during a Dask run only: the partitions' tables (pipeline/distributed.py)
 
 Shards are content-addressed: ``read_id`` hashes the engine (the pipeline's code, rules, library versions and
 limits), the input's path and the SHA-256 of its bytes; ``extract_id`` hashes the ``read_id`` and which of its
@@ -151,9 +152,11 @@ class State:
             return {}
         return manifest if isinstance(manifest, dict) and manifest.get("format") == FORMAT else {}
 
-    def save_manifest(self, manifest: dict, inputs: Inputs) -> None:
-        """Record a completed run: its ``inputs`` become the stat cache, then ``manifest`` is written (fsynced)."""
-        inputs.commit(self.root / "inputs.sqlite")
+    def save_manifest(self, manifest: dict, inputs: Inputs | None = None) -> None:
+        """Record a completed run: its ``inputs`` become the stat cache, then ``manifest`` is written (fsynced).
+        The Dask engine keeps no inputs: the last local run's stat cache stays, which only ever saves hashing."""
+        if inputs is not None:
+            inputs.commit(self.root / "inputs.sqlite")
         _atomic_write(self.root / "manifest.json", [json.dumps(manifest, indent=1, sort_keys=True).encode()])
 
     def inputs(self, manifest: dict) -> Inputs:

@@ -39,11 +39,12 @@ def _date_matches_precision(df: pd.DataFrame) -> pd.Series:
 
 def _amount_or_range(df: pd.DataFrame) -> pd.Series:
     def ok(row) -> bool:
-        if row["amount"] is not None and row["amount_min"] is not None:
+        if row["amount"] is not None and (row["amount_min"] is not None or row["amount_max"] is not None):
             return False
-        if row["amount_min"] is not None and not (row["amount_max"] is not None and row["amount_min"] < row["amount_max"]):
+        # A range has both ends in order; a bound ("up to", "at least") only one of them.
+        if row["amount_min"] is not None and row["amount_max"] is not None and not row["amount_min"] < row["amount_max"]:
             return False
-        has_money = row["amount"] is not None or row["amount_min"] is not None
+        has_money = row["amount"] is not None or row["amount_min"] is not None or row["amount_max"] is not None
         return not has_money or row["action_type"] in ("fine", "penalty", "settlement")
     return df.apply(ok, axis=1)
 
@@ -113,7 +114,7 @@ ACTIONS = pa.DataFrameSchema(
     },
     checks=[
         pa.Check(_date_matches_precision, error="decision_date must match its date_precision"),
-        pa.Check(_amount_or_range, error="an amount or a rising range, only on monetary actions"),
+        pa.Check(_amount_or_range, error="an amount, a rising range or a bound, only on monetary actions"),
         pa.Check(_offsets_inside, error="evidence offsets must lie inside the article text"),
     ],
     strict=True, coerce=False,

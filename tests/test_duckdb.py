@@ -1,4 +1,4 @@
-"""The README's DuckDB queries, run as written over a run's Parquet outputs."""
+"""The DuckDB queries of docs/outputs.md, run as written over a run's Parquet outputs."""
 
 import re
 
@@ -9,8 +9,8 @@ from conftest import ROOT
 duckdb = pytest.importorskip("duckdb")
 
 
-def readme_queries() -> list[str]:
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
+def documented_queries() -> list[str]:
+    text = (ROOT / "docs" / "outputs.md").read_text(encoding="utf-8")
     section = text.split("## DuckDB", 1)[1].split("\n## ", 1)[0]
     return re.findall(r"```sql\n(.*?)```", section, flags=re.S)
 
@@ -20,11 +20,11 @@ def results(corpus_run):
     summary, _ = corpus_run
     folder = summary.files[0].parent
     con = duckdb.connect()
-    return [con.sql(q.replace("'outputs/", f"'{folder}/")).df() for q in readme_queries()]
+    return [con.sql(q.replace("'outputs/", f"'{folder}/")).df() for q in documented_queries()]
 
 
-def test_readme_has_three_queries():
-    assert len(readme_queries()) == 3
+def test_the_docs_have_three_queries():
+    assert len(documented_queries()) == 3
 
 
 def test_money_by_country(results):

@@ -13,7 +13,8 @@ from openpyxl import load_workbook
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from pipeline.export import DICTIONARY, FORMULA_STARTS, TABLES, export_tables
+from pipeline.dictionary import COLUMNS
+from pipeline.export import FORMULA_STARTS, TABLES, export_tables
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +42,7 @@ def test_workbook_has_a_sheet_per_table_and_a_dictionary(exported):
 def test_every_column_has_a_meaning(corpus_run):
     _, tables = corpus_run
     for name in TABLES:
-        assert set(tables[name].columns) <= set(DICTIONARY[name]), name
+        assert set(tables[name].columns) <= set(COLUMNS[name]), name
 
 
 def test_amounts_are_numbers_with_currency_beside_and_dates_are_dates(exported):
@@ -140,19 +141,3 @@ def test_libreoffice_keeps_the_numbers(exported, tmp_path):
     converted = pd.read_csv(tmp_path / "enforcement.csv", dtype=str, keep_default_na=False)
     got = [Decimal(a.replace(",", "")) for a in converted.amount if a]
     assert got == [Decimal(str(a)) for a in tables["events"].amount if a is not None]
-
-
-def test_readme_and_workbook_dictionaries_name_the_same_columns():
-    """The data dictionary lives in the README (for readers) and in pipeline/export.py (for the workbook's
-    sheet): the two must list the same columns of the tables the README documents in a table."""
-    import re
-
-    from conftest import ROOT
-    from pipeline.export import DICTIONARY
-
-    text = (ROOT / "README.md").read_text(encoding="utf-8").split("## Data dictionary", 1)[1]
-    for table in ("articles", "actions", "events"):
-        block = text.split(f"`{table}.parquet` —", 1)[1].split("\n\n", 1)[0]
-        cells = re.findall(r"^\| ([a-z_, ]+) \|", block, flags=re.M)
-        readme = {c.strip() for cell in cells if cell.strip() != "column" for c in cell.split(",")}
-        assert readme == set(DICTIONARY[table]), table
