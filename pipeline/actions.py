@@ -118,8 +118,8 @@ class ActionReader:
         measure_verb = f.first("measure")
         legal_frame = f
         if kind in ("order", "warning", "reprimand", "ban") and moneys:
-            if kind == "ban":
-                moneys = []
+            if kind == "ban" or f.cls == "noun":
+                moneys = []  # "an injunction to stop the 2.47 billion dlr offer": the amount is not the order's
             else:  # "ordered to pay €5m", "warns of €100K a day": the money is the action, part of a settlement
                 # when the sentence tells of one ("a settlement ... ordered to pay a total of $300,000")
                 settlement = next((g for g in self.frames if g.action == "settlement" and g.cls == "noun" and
@@ -129,8 +129,10 @@ class ActionReader:
                 legal_frame = settlement or f
                 if f.action == "warning" and status is None:
                     status = "threatened"
-        if f.cls == "impose" and not moneys:
-            return []  # "issued a statement": an imposing verb is a fine only with an amount of its own
+        if f.cls == "impose" and (not moneys or any(a is not None and a.kind == "named" for a in agents) or
+                                  self.non_authority(next((c for c in trig.children if c.dep_ == "nsubj"), None))):
+            return []  # "issued a statement", "GenCorp announced a $1.6bn buyback": a fine only with an amount of
+            # its own, from an authority
         if kind == "fine" and (any(m.money.per_period for m in moneys) or self.periodic(f)):
             kind = "penalty"
         if not self.is_action(f, kind, moneys, agents, parties, support, measure_verb, legal_frame):
@@ -232,7 +234,8 @@ class ActionReader:
         toks: list[int] = []
         # "The fine of €35,000 was reduced to €21,000": the amount it has now is the reduced one
         for t in f.roles.get("revised") or f.roles.get("money", []):
-            toks += self.money_tokens(doc[t])
+            # an imposing verb's object is its amount itself, not what an amount modifies ("announced a $1.6bn buyback")
+            toks += self.money_tokens(doc[t], unwrap=f.cls != "impose")
         for t in f.roles.get("patient", []):
             for c in doc[t].conjuncts:
                 toks += [g.i for g in c.children if g.dep_ in _MONEY_MODIFIERS and g.i in story.money_toks]
@@ -242,14 +245,16 @@ class ActionReader:
             m = next((m for m in story.moneys if m.start <= t < m.end), None)
             if m is None or m in out or m.role == "conversion" and m.pair is not None and story.moneys[m.pair] in out:
                 continue
-            if m.role == "statutory_max" and (status is None or f.first("patient") is None):
-                continue  # "a maximum fine of €20m", "fines can reach up to €20m": the law's cap, on no one
+            scale = m.money.amount is None  # a range or a bound: "fines of between 1,000 and 500,000 bolivars"
+            if (m.role == "statutory_max" or scale) and (status is None and m.role == "statutory_max" or
+                                                         f.first("patient") is None):
+                continue  # "a maximum fine of €20m", "fines can reach up to €20m": the law's scale, on no one
             if purpose_of(story, m) in ("redress", "damages_claimed", "provision"):
                 continue  # "ordered to pay €5m in compensation to customers"
             out.append(m)
         return sorted(out, key=lambda m: m.start)
 
-    def money_tokens(self, tok: Token) -> list[int]:
+    def money_tokens(self, tok: Token, unwrap: bool = True) -> list[int]:
         """The money a bound token stands for: itself; what "a total of", "the sum of" introduce; the antecedent of
         "that" ("the 6.088 billion yuan that X was ordered to pay"); an amount hanging from the word bound ("$603
         million to 44 states", parsed as a modifier of "states")."""
@@ -263,6 +268,8 @@ class ActionReader:
         if tok.lower_ in _TOTALS:
             return [g.i for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children
                     if g.dep_ == "pobj"]
+        if not unwrap:
+            return []
         return [c.i for c in tok.children if c.dep_ in _MONEY_MODIFIERS and c.i in story.money_toks]
 
     def agents(self, f: Frame, last: RegRef | None) -> list[RegRef | None]:

@@ -289,11 +289,14 @@ def party_at(story: Story, tok: Token, depth: int = 0) -> Party | None:
         name = _appositive_name(story, tok)
     if name is not None:
         return Party(best_name(story, name.key), name.kind, name.key, name.start, name.end)
-    if any(c.start == lo or c.start == lo + 1 for c in story.cues.get("target_ref", []) if c.end >= tok.i + 1):
-        # "the company", "the firm": the organisation named in this sentence or the one before ("... investigating
-        # Occidental, a U.S.-owned firm ... the firm could face a fine"), else the story's main party, else the
-        # organisation named last in the two sentences before
-        found = named_before(story, tok.i, "organisation", sentences=1)
+    definite = any(c.dep_ == "det" and c.lower_ in ("the", "this") for c in tok.children)
+    if any(c.start == lo or c.start == lo + 1 for c in story.cues.get("target_ref", []) if c.end >= tok.i + 1) or \
+            definite and low in story.lex.ref_heads and tok.tag_ == "NN":
+        # "the company", and "the controversial facial recognition outfit": a known party, not a new one
+        # "the company", "the firm": a name the story described with that noun ("investigating Occidental, a
+        # U.S.-owned firm ... the firm could face a fine"), else the story's main party, else the organisation named
+        # last in the two sentences before
+        found = _described_as(story, tok.lower_, tok.i)
         if found is not None:
             return found
         if story.main_target:
@@ -328,8 +331,8 @@ def _description(story: Story, lo: int, hi: int, tok: Token) -> Party | None:
         hi = tok.i + 1
     words = doc[lo:hi]
     text = re.sub(r"\s+", " ", words.text).strip(" ,;:")
-    if not text or not any(t.is_alpha for t in words):
-        return None
+    if not text or not any(t.is_alpha for t in words) or text.startswith(("#", "@")):
+        return None  # "#privacy": a hashtag names no party
     if doc[lo].lower_ in ("its", "their") and doc[lo].tag_ == "PRP$":
         # "its banking subsidiary": the subsidiary of the organisation "its" refers to
         owner = named_before(story, lo, "organisation")
@@ -364,6 +367,18 @@ def _antecedent(story: Story, tok: Token) -> Party | None:
     if want in ("organisation", None) and story.main_target:
         return Party(story.main_target, "organisation", target_key(story.main_target), tok.i, tok.i + 1,
                      explicit=False)
+    return None
+
+
+def _described_as(story: Story, noun: str, i: int) -> Party | None:
+    """The last name before token ``i`` that the story put in apposition with ``noun`` ("Occidental, a U.S.-owned
+    firm"), or ``None``."""
+    doc = story.doc
+    for n in reversed([n for n in story.names if n.end < i and n.kind == "organisation"]):
+        words = [t for t in doc[n.end:min(n.end + 7, i)] if not t.is_space]
+        if len(words) >= 3 and words[0].text == "," and words[1].lower_ in ("a", "an", "the") and \
+                any(t.lower_ == noun for t in words[2:] if not t.is_punct):
+            return Party(best_name(story, n.key), n.kind, n.key, n.start, n.end, explicit=False)
     return None
 
 
