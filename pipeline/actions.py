@@ -39,6 +39,8 @@ from .story import Candidate, Story, clause_root, gap
 MONETARY = ("fine", "penalty", "settlement")
 _REFERRING = frozenset({"the", "its", "their", "these", "those", "this", "that", "his", "her", "such"})
 _GENERIC = frozenset({"any", "no", "every", "all"})
+_COPULAS = frozenset({"be", "is", "are", "was", "were", "been", "being", "'s", "’s", "remains", "remain", "seem",
+                      "seems"})
 _TOTALS = frozenset({"total", "sum", "amount", "maximum", "minimum", "tune"})
 _MONEY_MODIFIERS = frozenset({"nummod", "quantmod", "appos", "compound", "amod", "npadvmod"})
 _DOLLARS = frozenset({"USD", "AUD", "CAD", "NZD", "HKD", "SGD", "TWD"})
@@ -180,6 +182,8 @@ class ActionReader:
                     return False  # "any fines"; "its data protection fines" after a fine: no new fine
                 if support is not None and support.lower_ in self.support_forms["impose"]:
                     return True  # "Therefore, fines were issued.", "A fine was issued equal to 0.025% of revenue."
+                if support is None and not any(a is not None for a in agents):
+                    return False  # "a growing list of penalties against the company": no verb makes it an event
                 bound_support = support is not None and any(support.lower_ in self.support_forms[c] for c in
                                                              ("receive", "face", "pay", "sentence"))
                 return bool(parties and (bound_support or f.first("patient") is not None)
@@ -190,6 +194,8 @@ class ActionReader:
         if kind in ("order", "ban"):
             if named_author or f.first("patient") is not None and not parties:
                 return False  # "A federal judge must approve it": the one bound is no party
+            if f.cls == "noun" and support is None and not any(a is not None for a in agents):
+                return False  # "orders to change the design, backed by daily penalties, are likely to ..."
             # "Users were required to accept ...", "merchants were told that ...": an order or ban on a described
             # party needs an authority the grammar names as its author.
             if parties and all(p.kind == "description" for p in parties) and \
@@ -209,14 +215,15 @@ class ActionReader:
 
     # -- roles -------------------------------------------------------------------------------------------------------
     def support(self, trig: Token) -> Token | None:
-        """The verb an action noun is the object of ("imposed a fine", "was hit with fines", "faces a fine")."""
+        """The verb an action noun is the object of ("imposed a fine", "was hit with fines", "faces a fine"); not a
+        copula ("orders ... are likely to have more effect": a statement about orders, no event)."""
         t = trig
         while t.dep_ == "conj" and t.head.i != t.i:
             t = t.head
         if t.dep_ == "pobj" and t.head.dep_ in ("prep", "agent"):
             t = t.head
         head = t.head
-        if head.i != t.i and head.tag_.startswith("VB"):
+        if head.i != t.i and head.tag_.startswith("VB") and head.lower_ not in _COPULAS:
             return head
         return None
 
@@ -233,9 +240,11 @@ class ActionReader:
         story, doc = self.story, self.story.doc
         toks: list[int] = []
         # "The fine of €35,000 was reduced to €21,000": the amount it has now is the reduced one
+        agents = set(f.roles.get("agent", []))
         for t in f.roles.get("revised") or f.roles.get("money", []):
-            # an imposing verb's object is its amount itself, not what an amount modifies ("announced a $1.6bn buyback")
-            toks += self.money_tokens(doc[t], unwrap=f.cls != "impose")
+            # An imposing verb's object is its amount itself, not what an amount modifies ("announced a $1.6bn
+            # buyback"); but an amount hanging from its author is the misparse of "the €50m that the CNIL imposed".
+            toks += self.money_tokens(doc[t], unwrap=f.cls != "impose" or t in agents)
         for t in f.roles.get("patient", []):
             for c in doc[t].conjuncts:
                 toks += [g.i for g in c.children if g.dep_ in _MONEY_MODIFIERS and g.i in story.money_toks]
@@ -301,8 +310,11 @@ class ActionReader:
                     return ref
             return self.support_agent(tok, last, depth)
         ref = regulator_at(story, tok)
-        if ref is not None and ref.kind == "anaphor" or ref is None and tok.lower_ in ("it", "they") and tok.tag_ == "PRP":
-            return last
+        if ref is not None and ref.kind == "anaphor" or ref is None and (
+                tok.lower_ in ("it", "they") and tok.tag_ == "PRP" or tok.lower_ in story.lex["shared_name"] or
+                tok.lower_ in story.lex.ref_regulator and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that")
+                                                              for c in tok.children)):
+            return last  # "it", "Datatilsynet", "the Athens-based watchdog": the regulator the story is about
         if ref is None:
             name = next((n for n in story.names if n.start <= tok.i < n.end and n.label != "PERSON"), None)
             if name is not None:  # "UEFA fined the club": a body outside the registry, known by its name
@@ -327,8 +339,8 @@ class ActionReader:
         out: list[Party] = []
         for t in toks:
             for tok in (doc[t], *doc[t].conjuncts):
-                if tok.i in story.money_toks:
-                    continue
+                if tok.i in story.money_toks or tok.i != t and tok.tag_.startswith("VB"):
+                    continue  # "fined Google €150m and Facebook €60m" parsed with Facebook a conjunct of "fined"
                 p = party_at(story, tok)
                 if p is not None and not any(q.key == p.key for q in out):
                     out.append(p)
@@ -452,17 +464,19 @@ class ActionReader:
     def combinations(self, f: Frame, agents: list[RegRef | None], parties: list[Party | None],
                      moneys: list[MoneyRef]) -> list[tuple[RegRef | None, Party | None, MoneyRef | None]]:
         """Who with whom: one amount a party when the counts agree ("fined Google €150m and Meta €60m"); every
-        party with the amount when the text says "each"; every regulator when the noun is plural ("fines from
-        Italy and Greece"); else the first of each."""
+        party when no amount is shared out ("ordered both Google and Facebook to ..."), or when the text says
+        "each", the noun is plural or the amount runs per day ("on pain of €100,000 a day"); else the first party
+        with the amount. Every regulator when the noun is plural ("fines from Italy and Greece")."""
         doc = self.story.doc
         ms: list[MoneyRef | None] = list(moneys) or [None]
         ps = sorted(parties, key=lambda p: p.start if p is not None else 0) or [None]
         each = any(t.lower_ in self.story.lex["each"] for m in moneys for t in doc[m.end:m.end + 3])
         plural = doc[f.trigger].tag_ in ("NNS", "NNPS")
+        periodic = any(m.money.per_period for m in moneys)
         regs = agents if plural or each else agents[:1]
         if len(ps) > 1 and len(ps) == len(ms):
             pairs = list(zip(ps, ms))
-        elif len(ps) > 1 and (each or plural):
+        elif len(ps) > 1 and (each or plural or periodic or not moneys):
             pairs = [(p, m) for p in ps for m in ms]
         else:
             pairs = [(ps[0], m) for m in ms]

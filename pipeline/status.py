@@ -20,6 +20,8 @@ THREAT_MODALS = frozenset({"could", "may", "might", "can"})
 INTENT_MODALS = frozenset({"would", "will", "shall", "'ll"})
 CONDITIONS = frozenset({"if", "unless"})
 PROPOSED_WORDS = frozenset({"proposed", "draft", "provisional", "preliminary", "planned", "intended"})
+INTENT_HEADS = frozenset({"intend", "intends", "intended", "plan", "plans", "planned", "propose", "proposes",
+                          "proposed", "seek", "seeks", "sought", "want", "wants", "wanted", "aims", "aimed"})
 # A frame whose word is one of these asserts what happened even under "will": "will pay $5m to settle".
 _AGREED_CLASSES = ("settle",)
 
@@ -39,6 +41,9 @@ def frame_status(story: Story, frame: Frame, support: Token | None) -> str | Non
             return "proposed"
     if _conditional(trig) or _awaited(trig):
         return "threatened"
+    for verb in heads:  # "said it intended to impose a fine", "plans to fine"
+        if verb.dep_ in ("xcomp", "ccomp") and verb.head.lower_ in INTENT_HEADS:
+            return "proposed"
     if any(c.dep_ in ("amod", "compound") and c.lower_ in PROPOSED_WORDS for c in trig.children):
         return "proposed"  # "a proposed settlement", "the draft decision"
     return None

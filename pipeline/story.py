@@ -35,6 +35,7 @@ class Lexicon:
     non_target: frozenset[str]  # last words of names that decide rather than are sanctioned (courts, bodies)
     country_names: frozenset[str]  # every country name and adjective, case-folded
     legal_forms: frozenset[str]  # company legal forms, case-folded and without their dots ("sl", "inc")
+    ref_regulator: frozenset[str]  # the body nouns of "the regulator", "the watchdog": a reference to the story's
 
     @classmethod
     def of(cls, rules: Rules) -> Lexicon:
@@ -46,6 +47,7 @@ class Lexicon:
             non_target=frozenset(non_target),
             country_names=frozenset(a.casefold() for name, aliases in rules.countries.values() for a in (name, *aliases)),
             legal_forms=frozenset(legal_key(f) for form in rules.legal_forms for f in form.split()),
+            ref_regulator=frozenset(p.split()[-1].lower() for c in rules.cues_of("reg_ref") for p in c.phrases),
         )
 
     def __getitem__(self, name: str) -> frozenset[str]:
