@@ -277,8 +277,8 @@ class ActionReader:
         if tok.lower_ in _TOTALS:
             return [g.i for c in tok.children if c.dep_ == "prep" and c.lower_ == "of" for g in c.children
                     if g.dep_ == "pobj"]
-        if not unwrap:
-            return []
+        if not unwrap or tok.i in self.by_trigger:
+            return []  # the amount of "alongside the €15m penalty" is that penalty's, not the verb's
         return [c.i for c in tok.children if c.dep_ in _MONEY_MODIFIERS and c.i in story.money_toks]
 
     def agents(self, f: Frame, last: RegRef | None) -> list[RegRef | None]:
