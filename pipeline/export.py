@@ -74,6 +74,7 @@ DICTIONARY = {
         "external_id": "the record's id", "url": "URL", "title": "title",
         "published": "publication date (only when it names a day)",
         "language": "ISO 639-1 code when it can be told", "encoding": "encoding the bytes were decoded with",
+        "extraction": "for HTML: main (main text) or plain (visible text of a short fragment)",
         "n_chars": "characters of normalised text",
         "status": "ok or why it was rejected", "error": "what was wrong; empty when ok",
         "container": "the input file a record was read from; empty when the row is the file itself",

@@ -87,7 +87,7 @@ def _grammar(rules: Rules) -> _Grammar:
     # Symbols need no word boundary; word-like forms do ("won" must not match inside "wonder").
     cur_before = f"(?:{_alt(before)})"
     cur_after = f"(?:{_alt(after)})(?![A-Za-z])"
-    num = r"(?:\d{1,3}(?:,\d{2})+,\d{3}|\d{1,3}(?:[,.](?=\d{3}(?!\d))\d{3})+(?:[.,]\d+)?|\d{1,3}(?:[ \u00a0\u202f]\d{3})+(?:[.,]\d+)?|\d+(?:[.,]\d+)?)"
+    num = r"(?:[0-9]{1,3}(?:,[0-9]{2})+,[0-9]{3}|[0-9]{1,3}(?:[,.](?=[0-9]{3}(?![0-9]))[0-9]{3})+(?:[.,][0-9]+)?|[0-9]{1,3}(?:[ \u00a0\u202f][0-9]{3})+(?:[.,][0-9]+)?|[0-9]+(?:[.,][0-9]+)?)"
     scale = f"(?:{_alt(scales)})(?![A-Za-z])"
     word = f"(?:{_alt(words)})"
     words_seq = rf"{word}(?:[\s-]+(?:and\s+|of\s+)?{word})*"
@@ -114,7 +114,7 @@ def _grammar(rules: Rules) -> _Grammar:
     cur_exact = {c.form: c.code for c in rules.currencies if c.exact_case}
     cur_any = {c.form.lower(): c.code for c in rules.currencies if not c.exact_case}
     unit_words = "|".join(sorted({n.word for n in rules.numbers if n.kind in ("unit", "tens")}, key=len, reverse=True))
-    duration = re.compile(rf"(?i)\b(?P<n>\d+|(?:{unit_words})(?:[\s-](?:{unit_words}))?)[\s-]+"
+    duration = re.compile(rf"(?i)\b(?P<n>[0-9]+|(?:{unit_words})(?:[\s-](?:{unit_words}))?)[\s-]+"
                           rf"(?:(?:business|working|calendar)\s+)?(?P<unit>day|week|month|year)s?\b")
     return _Grammar(money, singles, bare, number_words, exact_number_words, cur_exact, cur_any, duration)
 
@@ -164,7 +164,7 @@ def parse_amount(text: str, rules: Rules | None = None) -> Decimal | None:
     """
     g = _grammar(rules or load_rules())
     text = text.strip()
-    m = re.match(r"\d[\d,. \u00a0\u202f]*\d|\d", text)
+    m = re.match(r"[0-9][0-9,. \u00a0\u202f]*[0-9]|[0-9]", text)
     if m:
         rest = text[m.end():]
         tokens = re.findall(r"[A-Za-z]+", rest)
@@ -361,6 +361,8 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
     (True, True)
     """
     raw = text.strip()
+    if not raw.isascii() and any(c.isdigit() and not c.isascii() for c in raw):
+        return None  # only ASCII digits are digits: dateparser would read "٢٠٢٤" or "¹⁴" as numbers
     cleaned = raw
     while True:
         nxt = _DATE_NOISE.sub("", cleaned)
