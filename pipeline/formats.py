@@ -15,7 +15,7 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 CHUNK = 1 << 20
@@ -68,10 +68,11 @@ def gunzip(data: bytes, limit: int) -> Unpacked:
 class Member:
     """One file inside a zip archive: its bytes, or why they were not read."""
 
-    name: str
+    name: str  # unique in the archive: the stored name, with "(entry N)" added to a repeated or missing one
     data: bytes = b""
     status: str | None = None  # None when read; else too_large, malformed, unsupported_format
     error: str | None = None
+    stored: str = ""  # the name as stored, whose extension says how to read the member
 
 
 def zip_members(data: bytes, limit: int, total_limit: int) -> Iterator[Member]:
@@ -109,7 +110,7 @@ def zip_members(data: bytes, limit: int, total_limit: int) -> Iterator[Member]:
                                   error=f"the member could not be read: {type(exc).__name__}: {exc}"), 0
         unpacked += size
         if member is not None:
-            yield member
+            yield replace(member, stored=info.filename)
 
 
 def _zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limit: int, unpacked: int,

@@ -240,7 +240,9 @@ def _article(source: str, text: str, *, title=None, published=None, url=None, ex
     elif language != "en":
         status, error = ("unsupported_language",
                          f"the text is in {language!r} (p={prob}), not English; the English model was not run")
-    return Article(content_id(text), source, status, text=text, title=title or _first_line(text),
+    # Only an ok article's id is its text's: two identical foreign texts are two rows, and ids must be unique.
+    article_id = content_id(text) if status == OK else stable_id(status, source)
+    return Article(article_id, source, status, text=text, title=title or _first_line(text),
                    published=published, url=url, external_id=external_id, language=language, encoding=encoding,
                    error=error, extraction=extraction)
 
@@ -572,7 +574,7 @@ def _read_bytes(source: str, name: str, data: bytes, limits: Limits, depth: int)
             if m.status:
                 yield _reject(where, m.status, m.error)
             else:
-                yield from guarded(where, read_bytes(where, m.name, m.data, limits, depth + 1))
+                yield from guarded(where, read_bytes(where, m.stored, m.data, limits, depth + 1))
         return
     if kind == "warc":
         yield from read_warc(source, io.BytesIO(data), limits)
