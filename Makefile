@@ -13,7 +13,7 @@ SHARE ?= 0.5
 REPEAT ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test eval bench bench-memory export report clean
+.PHONY: help run test eval bench bench-memory fuzz export report clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -49,6 +49,9 @@ bench: $(STAMP) ## Time the pipeline against bare spaCy NER on N synthetic artic
 
 bench-memory: $(STAMP) ## Peak RSS of the pipeline (2 workers) on 1,000 and on 20,000 synthetic articles (~15 min)
 	$(PY) -m pipeline.bench --scale 1000,20000 --seed $(SEED) --share $(SHARE) --json $(OUT)/bench/scale.json
+
+fuzz: $(STAMP) ## N inputs of every format from corpus stories, mutated, through run --strict; checks and counts (N=2000 SEED=1)
+	$(PY) -m pipeline.fuzz --n $(N) --seed $(SEED) --folder $(OUT)/fuzz
 
 clean: ## Remove outputs and caches (keeps .venv)
 	rm -rf $(OUT) .pytest_cache build *.egg-info

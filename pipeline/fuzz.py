@@ -27,6 +27,7 @@ import struct
 import subprocess
 import sys
 import time
+import uuid
 import warnings
 import zipfile
 from collections import Counter
@@ -314,7 +315,7 @@ class Maker:
         r = self.rng
         buf = io.BytesIO()
         w = WARCWriter(buf, gzip=gz)
-        w.write_record(w.create_warcinfo_record("crawl.warc", {"software": "pipeline.fuzz"}))
+        records = [w.create_warcinfo_record("crawl.warc", {"software": "pipeline.fuzz"})]
         for k in range(r.randint(1, 3)):
             ctype, body = r.choice((("text/html; charset=utf-8", lambda: self.html().encode("utf-8", "replace")),
                                     ("text/html", lambda: self.encode(self.html())),
@@ -323,8 +324,11 @@ class Maker:
                                     ("text/html; charset=klingon", lambda: self.html().encode("utf-8", "replace"))))
             uri = f"https://example.org/{k}/" + r.choice(("a", "é", "%ff"))
             http = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
-            w.write_record(w.create_warc_record(uri, "response", payload=io.BytesIO(body()), http_headers=http,
-                                                warc_headers_dict={"WARC-Date": "2023-03-04T10:00:00Z"}))
+            records.append(w.create_warc_record(uri, "response", payload=io.BytesIO(body()), http_headers=http))
+        for rec in records:  # ids and dates from the seed, not from the clock: a seed gives the same bytes
+            rec.rec_headers.replace_header("WARC-Record-ID", f"<urn:uuid:{uuid.UUID(int=r.getrandbits(128))}>")
+            rec.rec_headers.replace_header("WARC-Date", "2023-03-04T10:00:00Z")
+            w.write_record(rec)
         data = buf.getvalue()
         if r.random() < 0.2:
             data = data[:r.randrange(len(data))]  # a cut crawl
