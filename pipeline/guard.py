@@ -100,6 +100,11 @@ def guarded(source: str, rows: Iterator[Article], default_stage: str = "reading"
 _SURROGATES = re.compile("[\ud800-\udfff]")
 
 
+def writable(text: str) -> bool:
+    """No lone surrogates: UTF-8 and Arrow can hold it (a file name of bytes that are not UTF-8 cannot be)."""
+    return text.isascii() or not _SURROGATES.search(text)
+
+
 def clean(text: str) -> str:
     r"""Text that can be written: lone surrogates (JSON's "\ud800" escapes decode to them, and neither UTF-8 nor
     Arrow can hold them) become U+FFFD.

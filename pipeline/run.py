@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .events import EVENT_COLUMNS, link_events, target_key
-from .guard import FAILED, describe, stage
+from .guard import FAILED, describe, stage, writable
 from .ingest import Limits, discover, mark_duplicates, read_file
 from .records import ID_LENGTH, OK, Action, Article, Mention
 from .rules import load_rules
@@ -479,8 +479,14 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
         manifest = state.load_manifest()
         with state.inputs(manifest) as inputs:  # on disk: what the run knows of each input (pipeline.state.Inputs)
             # 1. Discover and fingerprint: a stat per file, and a hash only for files whose stat changed.
+            # A file name that is not UTF-8 (Linux allows any bytes) cannot be written into a table or the state as
+            # it is: its source shows the bad bytes escaped ("\\xff"), and the few such paths are kept here.
+            renamed: dict[str, Path] = {}
             for path in discover([Path(p) for p in paths], exclude=[out]):
                 source = str(path)
+                if not writable(source):
+                    source = os.fsencode(path).decode("utf-8", "backslashreplace")
+                    renamed[source] = path
                 fp = _fingerprint(path, inputs.cached(source))
                 inputs.add(source, fp, read_id_for(engine, source, fp["sha256"]) if fp else None)
             summary.input_files = len(inputs)
@@ -550,7 +556,7 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
                     if articles is not None:
                         summary.reused_files += 1
                     else:
-                        articles = list(read_file(Path(item.source), limits=limits))
+                        articles = list(read_file(renamed.get(item.source, Path(item.source)), item.source, limits))
                         if item.read_id is not None and not any(a.status == FAILED for a in articles):
                             state.save_read(item.read_id, articles)
                         summary.read_files += 1

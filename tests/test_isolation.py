@@ -269,6 +269,20 @@ def test_a_worker_that_dies_costs_only_its_article_and_the_run_goes_on(tmp_path,
     assert set(t["actions"].article_id) == set(t["articles"][t["articles"].status == "ok"].article_id)
 
 
+def test_a_file_whose_name_is_not_utf8_is_read_under_its_escaped_name(tmp_path):
+    from pipeline.run import run
+
+    d = tmp_path / "in"
+    d.mkdir()
+    with open(os.fsencode(d) + b"/caf\xe9.txt", "wb") as fh:  # a Latin-1 name, as an old archive may hold
+        fh.write(story(1).encode())
+    summary = run([d], tmp_path / "out")
+    assert summary.by_status == {"ok": 1}
+    arts = pd.read_parquet(tmp_path / "out" / "articles.parquet")
+    assert arts.source.tolist() == [f"{d}/caf\\xe9.txt"]
+    assert run([d], tmp_path / "out").reused_files == 1  # and a rerun knows it
+
+
 # --- outputs others can read ----------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("mask, file_mode, dir_mode", [(0o022, 0o644, 0o755), (0o027, 0o640, 0o750)])
