@@ -73,13 +73,12 @@ class Stories:
         return cls(texts, pages)
 
 
-class Maker:
-    """Inputs of every format, each drawn from ``rng``."""
+class Texts:
+    """Story text, HTML and JSON records, hurt at random: what goes inside the files :class:`Maker` makes."""
 
     def __init__(self, stories: Stories, rng: random.Random):
         self.stories, self.rng = stories, rng
 
-    # --- text ----------------------------------------------------------------------------------------------------
     def text(self) -> str:
         """One to four paragraphs of a story, hurt in some of the ways a crawl hurts text."""
         r = self.rng
@@ -126,50 +125,6 @@ class Maker:
         if name == "bom-mismatch":
             return b"\xef\xbb\xbf" + text.encode("utf-16-le", errors="surrogatepass")
         return text.encode(name, errors=r.choice(("replace", "ignore", "surrogatepass" if "utf" in name else "replace")))
-
-    # --- formats -------------------------------------------------------------------------------------------------
-    def make(self, fmt: str, depth: int = 0) -> bytes:
-        """The bytes of one input of format ``fmt`` (``FORMATS``), already hurt or not."""
-        r = self.rng
-        if fmt in ("txt", "md"):
-            data = self.encode(self._header() + self.text())
-        elif fmt in ("html", "htm"):
-            data = self.encode(self.html())
-        elif fmt == "json":
-            data = self.json_doc()
-        elif fmt in ("jsonl", "ndjson"):
-            data = self.json_lines()
-        elif fmt == "pdf":
-            data = self.pdf()
-        elif fmt == "eml":
-            data = self.email()
-        elif fmt in ("warc", "warc.gz"):
-            data = self.warc(fmt == "warc.gz")
-        elif fmt.endswith(".gz"):
-            data = gzip.compress(self.make(fmt[:-3], depth + 1))
-            if r.random() < 0.15:
-                data = data[:r.randrange(len(data))]  # a cut gzip stream
-        else:
-            data = self.zip(depth)
-        return self.damage(data) if r.random() < 0.25 else data
-
-    def damage(self, data: bytes) -> bytes:
-        """Byte flips, insertions, deletions or a cut, anywhere."""
-        r = self.rng
-        out = bytearray(data)
-        for _ in range(r.randint(1, 8)):
-            how = r.randrange(4)
-            i = r.randrange(len(out) + 1)
-            if how == 0 and out:
-                j = min(i, len(out) - 1)
-                out[j] ^= 1 << r.randrange(8)
-            elif how == 1:
-                out[i:i] = bytes(r.randrange(256) for _ in range(r.randint(1, 64)))
-            elif how == 2:
-                del out[i:i + r.randint(1, 256)]
-            else:
-                del out[i:]
-        return bytes(out)
 
     def _header(self) -> str:
         r = self.rng
@@ -222,6 +177,53 @@ class Maker:
     def _dump(self, obj: object) -> str:
         # json.dumps escapes lone surrogates ("\ud800"), as real feeds do: json.loads gives them back
         return json.dumps(obj, ensure_ascii=self.rng.random() < 0.5)
+
+
+class Maker(Texts):
+    """Input files of every format, each drawn from ``rng``."""
+
+    def make(self, fmt: str, depth: int = 0) -> bytes:
+        """The bytes of one input of format ``fmt`` (``FORMATS``), already hurt or not."""
+        r = self.rng
+        if fmt in ("txt", "md"):
+            data = self.encode(self._header() + self.text())
+        elif fmt in ("html", "htm"):
+            data = self.encode(self.html())
+        elif fmt == "json":
+            data = self.json_doc()
+        elif fmt in ("jsonl", "ndjson"):
+            data = self.json_lines()
+        elif fmt == "pdf":
+            data = self.pdf()
+        elif fmt == "eml":
+            data = self.email()
+        elif fmt in ("warc", "warc.gz"):
+            data = self.warc(fmt == "warc.gz")
+        elif fmt.endswith(".gz"):
+            data = gzip.compress(self.make(fmt[:-3], depth + 1))
+            if r.random() < 0.15:
+                data = data[:r.randrange(len(data))]  # a cut gzip stream
+        else:
+            data = self.zip(depth)
+        return self.damage(data) if r.random() < 0.25 else data
+
+    def damage(self, data: bytes) -> bytes:
+        """Byte flips, insertions, deletions or a cut, anywhere."""
+        r = self.rng
+        out = bytearray(data)
+        for _ in range(r.randint(1, 8)):
+            how = r.randrange(4)
+            i = r.randrange(len(out) + 1)
+            if how == 0 and out:
+                j = min(i, len(out) - 1)
+                out[j] ^= 1 << r.randrange(8)
+            elif how == 1:
+                out[i:i] = bytes(r.randrange(256) for _ in range(r.randint(1, 64)))
+            elif how == 2:
+                del out[i:i + r.randint(1, 256)]
+            else:
+                del out[i:]
+        return bytes(out)
 
     def json_doc(self) -> bytes:
         r = self.rng

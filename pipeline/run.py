@@ -799,38 +799,40 @@ class _Assembly:
         """Mark articles ``failed`` whose rows may be written already (they were ok when read)."""
         self.failed.update(failures)
 
-    def _rewrite_failed(self) -> None:
-        # The articles' rows are written as they are read, before their extraction ends: the rare article that
-        # failed after that has its row rewritten here, once, rather than every row waiting for its extraction.
-        old = self.writers["articles"]
-        old.close()
-        new = TableWriter(old.path, old.schema)
-        ids = pa.array(sorted(self.failed), pa.string())
-        status, error = old.schema.get_field_index("status"), old.schema.get_field_index("error")
-        try:
-            for batch in pq.ParquetFile(old.tmp).iter_batches(batch_size=5_000, use_threads=False):
-                table = pa.Table.from_batches([batch])
-                hit = pc.is_in(table.column("article_id"), value_set=ids)
-                if pc.any(hit).as_py():
-                    errors = pa.array([self.failed.get(i) for i in table.column("article_id").to_pylist()], pa.string())
-                    table = table.set_column(status, "status", pc.if_else(hit, FAILED, table.column("status")))
-                    table = table.set_column(error, "error", pc.if_else(hit, errors, table.column("error")))
-                new.write(table)
-        except BaseException:
-            new.abort()
-            raise
-        old.abort()
-        self.writers["articles"] = new
-
     def commit(self) -> None:
         if self.failed:
-            self._rewrite_failed()
+            self.writers["articles"] = _rewrite_failed(self.writers["articles"], self.failed)
         for w in self.writers.values():
             w.commit()
 
     def abort(self) -> None:
         for w in (*self.writers.values(), self.spill):
             w.abort()
+
+
+def _rewrite_failed(old: TableWriter, failed: dict[str, str]) -> TableWriter:
+    """The articles table with the rows of ``failed`` (article id -> error) marked ``failed``, in a new writer.
+
+    The articles' rows are written as they are read, before their extraction ends: the rare article that failed
+    after that has its row rewritten here, once at the end, rather than every row waiting for its extraction."""
+    old.close()
+    new = TableWriter(old.path, old.schema)
+    ids = pa.array(sorted(failed), pa.string())
+    status, error = old.schema.get_field_index("status"), old.schema.get_field_index("error")
+    try:
+        for batch in pq.ParquetFile(old.tmp).iter_batches(batch_size=5_000, use_threads=False):
+            table = pa.Table.from_batches([batch])
+            hit = pc.is_in(table.column("article_id"), value_set=ids)
+            if pc.any(hit).as_py():
+                errors = pa.array([failed.get(i) for i in table.column("article_id").to_pylist()], pa.string())
+                table = table.set_column(status, "status", pc.if_else(hit, FAILED, table.column("status")))
+                table = table.set_column(error, "error", pc.if_else(hit, errors, table.column("error")))
+            new.write(table)
+    except BaseException:
+        new.abort()
+        raise
+    old.abort()
+    return new
 
 
 def _link_part(part: pa.Table) -> tuple[list, list, pa.Table, pa.Table]:
