@@ -402,6 +402,7 @@ class Report:
     problems: list[str] = field(default_factory=list)
     generate_s: float = 0.0
     run_s: float = 0.0
+    check_s: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -410,7 +411,7 @@ class Report:
     def __str__(self) -> str:
         counts = ", ".join(f"{k} {v:,}" for k, v in self.by_status.most_common())
         lines = [f"inputs: {self.inputs:,} files; articles.parquet: {self.rows:,} rows ({counts})",
-                 f"time: generation {self.generate_s:.1f} s, pipeline run {self.run_s:.1f} s",
+                 f"time: generation {self.generate_s:.1f} s, pipeline run {self.run_s:.1f} s, checks {self.check_s:.1f} s",
                  f"exit status: {self.exit_code}"]
         lines += [f"PROBLEM: {p}" for p in self.problems] or ["checks passed: exit 0, every input has a row, every "
                                                                "row a status (and an error unless ok), tables valid"]
@@ -492,8 +493,9 @@ def fuzz(n: int, seed: int, folder: Path, workers: int = 1, corpus: Path = CORPU
     t = time.monotonic()
     proc = subprocess.run([sys.executable, "-m", __package__, "run", str(folder / "inputs"), "--out", str(out),
                            "--strict", "--quiet", "--workers", str(workers)], capture_output=True, text=True)
+    ran = time.monotonic() - t
     report = check(paths, out, proc.returncode, proc.stderr)
-    report.generate_s, report.run_s = generated, time.monotonic() - t
+    report.generate_s, report.run_s, report.check_s = generated, ran, time.monotonic() - t - ran
     return report
 
 
