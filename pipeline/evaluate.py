@@ -245,7 +245,7 @@ def evaluate_external(tsv: Path, out: Path) -> dict[str, dict[str, float]]:
     for r in rows:
         summary = html.unescape(r["summary"] or "")
         preds = acts.get(art_of.get(r["id"]), [])
-        price = Decimal(r["price"]) if r["price"].strip().isdigit() else None
+        price = Decimal(r["price"]) if re.fullmatch("[0-9]+", r["price"].strip()) else None
         if price and _stated_amount(summary, price):
             hit = any(_dec(p.get("amount")) == price or (_dec(p.get("amount_eur")) or 0) == price for p in preds)
             counts["amount"]["tp" if hit else "fn"] += 1

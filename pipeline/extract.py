@@ -461,8 +461,7 @@ class _Context:
         last_day: DateValue | None = None
         for k, sp in enumerate(spans):
             # The model sometimes leaves the day out of "the same 17 October decision": take it back.
-            if sp.start > 0 and self.doc[sp.start - 1].like_num and self.doc[sp.start - 1].text.isascii() \
-                    and self.doc[sp.start - 1].text.isdigit() \
+            if sp.start > 0 and self.doc[sp.start - 1].like_num and re.fullmatch("[0-9]+", self.doc[sp.start - 1].text) \
                     and 1 <= int(self.doc[sp.start - 1].text) <= 31 and sp[0].text in _CALENDAR:
                 spans[k] = self.doc[sp.start - 1:sp.end]
         for sp in sorted(spans, key=lambda sp: sp.start):
