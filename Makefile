@@ -13,7 +13,7 @@ SHARE ?= 0.5
 REPEAT ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test eval bench bench-memory export report docs lock clean
+.PHONY: help run test eval bench bench-memory fuzz export report docs lock clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -77,6 +77,9 @@ lock: $(STAMP) ## Regenerate constraints.txt, the hash-pinned lock, from pyproje
 	$(VENV)/bin/uv pip compile pyproject.toml --extra test --extra dask --group pyproject.toml:build \
 		--group pyproject.toml:dev --universal --python-version 3.11 --generate-hashes \
 		--custom-compile-command "make lock" --quiet $(LOCK_ARGS) -o constraints.txt
+
+fuzz: $(STAMP) ## N inputs of every format from corpus stories, mutated, through run --strict; checks and counts (N=2000 SEED=1)
+	$(PY) -m pipeline.fuzz --n $(N) --seed $(SEED) --folder $(OUT)/fuzz
 
 clean: ## Remove outputs and caches (keeps .venv)
 	rm -rf $(OUT) .pytest_cache build *.egg-info

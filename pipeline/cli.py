@@ -50,6 +50,9 @@ def run_cmd(
                                                                "can hold an action; the default), stories (whole "
                                                                "articles that can), or all (full mentions; slowest). "
                                                                "See docs/performance.md.")] = "sentences",
+    strict: Annotated[bool, typer.Option("--strict", help="Exit 5 when any article failed (an unexpected error in "
+                                                          "some stage; the tables are written all the same).")]
+    = False,
 ) -> None:
     """Read PATHS, extract enforcement actions, write articles/actions/mentions/errors.parquet into --out.
 
@@ -105,17 +108,22 @@ def run_cmd(
         raise typer.Exit(4)
     bar.close()
     ok = summary.by_status.get("ok", 0)
-    rejected = {k: v for k, v in sorted(summary.by_status.items()) if k != "ok"}
+    failed = summary.by_status.get("failed", 0)
+    rejected = {k: v for k, v in sorted(summary.by_status.items()) if k not in ("ok", "failed")}
     lines = [f"inputs read: {summary.inputs}",
              f"input files: {summary.input_files} ({summary.read_files} new or changed, {summary.reused_files} "
              f"unchanged, {summary.dropped_files} gone since the last run)",
              f"articles ok: {ok}",
              "rejected: " + (", ".join(f"{k} {v}" for k, v in rejected.items()) if rejected else "none"),
+             f"failed (an unexpected error; see the error column of articles.parquet): {failed}",
              f"actions found: {summary.actions}", f"mentions: {summary.mentions}",
              f"events (actions across articles): {summary.events}, in {summary.cases} cases",
              f"rows failing validation (see errors.parquet): {summary.invalid_rows}",
              "files written: " + ", ".join(str(p) for p in summary.files)]
     typer.echo("\n".join(lines), err=True)
+    if strict and failed:
+        typer.echo(f"error: {failed} articles failed (--strict)", err=True)
+        raise typer.Exit(5)
 
 
 @app.command("status")

@@ -117,6 +117,8 @@ COLUMNS: dict[str, dict[str, str]] = {
                     "null when the text is in a script whose language cannot be told",
         "encoding": "the encoding the bytes were decoded with (utf-8+ftfy when mojibake was repaired, pdf for a "
                     "text layer)",
+        "extraction": "for HTML: main (trafilatura's main text) or plain (the visible text, when the main text was "
+                      "missing or much shorter: a short fragment); null for other inputs",
         "n_chars": "characters of normalised text",
         "status": f"{ARTICLE_STATUSES[0]}, or why it was rejected: {', '.join(ARTICLE_STATUSES[1:])}",
         "error": "why it was rejected: the file, line or record, and what was wrong; null when ok",

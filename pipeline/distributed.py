@@ -73,7 +73,9 @@ def _partition(files: list[str], first: dict[str, str], staging: str, part: int,
     from .write import ACTION_COLUMNS, ARTICLE_COLUMNS, MENTION_COLUMNS, articles_frame, to_arrow, write_parquet
 
     articles = _mark_duplicates(_read(files, limits), first)
-    actions, mentions = extract_articles(articles, ner_scope=ner_scope)  # model cached in this worker process
+    failed: dict[str, str] = {}
+    actions, mentions = extract_articles(articles, ner_scope=ner_scope, failed=failed)  # model cached in this worker
+    articles = [replace(a, status="failed", error=failed[a.article_id]) if a.article_id in failed else a for a in articles]
     # the same checks as the local run's, in the same place
     arts, art_errors = split_valid("articles", articles_frame(articles))
     acts, ments, errors = validated_extraction(articles, actions, mentions)

@@ -259,7 +259,7 @@ def evaluate_external(tsv: Path, out: Path, details: list | None = None) -> dict
     for r in rows:
         summary = html.unescape(r["summary"] or "")
         preds = acts.get(art_of.get(r["id"]), [])
-        price = Decimal(r["price"]) if r["price"].strip().isdigit() else None
+        price = Decimal(r["price"]) if re.fullmatch("[0-9]+", r["price"].strip()) else None
         if price and _stated_amount(summary, price):
             hit = any(price in (_dec(p.get("amount")), _dec(p.get("amount_eur")), _dec(p.get("stated_amount")))
                       for p in preds)

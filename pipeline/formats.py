@@ -15,7 +15,7 @@ import io
 import zipfile
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 CHUNK = 1 << 20
@@ -68,47 +68,69 @@ def gunzip(data: bytes, limit: int) -> Unpacked:
 class Member:
     """One file inside a zip archive: its bytes, or why they were not read."""
 
-    name: str
+    name: str  # unique in the archive: the stored name, with "(entry N)" added to a repeated or missing one
     data: bytes = b""
     status: str | None = None  # None when read; else too_large, malformed, unsupported_format
     error: str | None = None
+    stored: str = ""  # the name as stored, whose extension says how to read the member
 
 
 def zip_members(data: bytes, limit: int, total_limit: int) -> Iterator[Member]:
     """The files of a zip archive in stored order; folders and hidden or macOS resource entries are skipped.
 
     A member larger than ``limit`` (by its header or, for headers that lie, while reading), or one that would take
-    the archive past ``total_limit`` bytes unpacked, is reported ``too_large`` and not inflated. Raises
-    ``zipfile.BadZipFile`` when the archive itself cannot be opened.
+    the archive past ``total_limit`` bytes unpacked, is reported ``too_large`` and not inflated. Every member goes
+    through one guarded path: whatever ``zipfile`` raises on it (a bad header, an empty name, a compression method
+    or version it does not implement, a cut stream) makes that member a ``malformed`` row, and the next is read.
+    Names are made unique (an archive may hold one name twice, or none): each is a row of its own. Raises
+    ``ValueError``, naming the cause, when the archive itself cannot be opened.
+
+    >>> buf = io.BytesIO()
+    >>> with zipfile.ZipFile(buf, "w") as zf:
+    ...     zf.writestr("dir/", ""); zf.writestr("dir/a.txt", "one"); zf.writestr(".DS_Store", "")
+    >>> [(m.name, m.data) for m in zip_members(buf.getvalue(), 100, 1000)]
+    [('dir/a.txt', b'one')]
     """
-    zf = zipfile.ZipFile(io.BytesIO(data))
+    try:
+        zf = zipfile.ZipFile(io.BytesIO(data))
+        infos = zf.infolist()
+    except Exception as exc:  # BadZipFile, and NotImplementedError, struct, Unicode errors on odd central directories
+        raise ValueError(f"{type(exc).__name__}: {exc}") from exc
     unpacked = 0
-    for info in zf.infolist():
-        name = info.filename
-        parts = name.rstrip("/").split("/")
-        if info.is_dir() or any(p.startswith(".") for p in parts) or parts[0] == "__MACOSX":
-            continue
-        if info.flag_bits & 0x1:
-            yield Member(name, status="unreadable", error="the member is encrypted")
-            continue
-        if info.file_size > limit:
-            yield Member(name, status="too_large", error=f"{info.file_size} bytes unpacked is over the {limit}-byte limit")
-            continue
-        if unpacked + info.file_size > total_limit:
-            yield Member(name, status="too_large",
-                         error=f"the archive unpacks to more than {total_limit} bytes; this member was not inflated")
-            continue
+    names: set[str] = set()
+    for number, info in enumerate(infos, 1):
+        name = info.filename or f"(entry {number})"
+        if name in names:
+            name = f"{name} (entry {number})"
+        names.add(name)
         try:
-            with zf.open(info) as fh:
-                body = fh.read(limit + 1)
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, OSError) as exc:
-            yield Member(name, status="malformed", error=f"the member could not be inflated: {type(exc).__name__}: {exc}")
-            continue
-        if len(body) > limit:  # a header that understates the size
-            yield Member(name, status="too_large", error=f"over the {limit}-byte limit when unpacked")
-            continue
-        unpacked += len(body)
-        yield Member(name, body)
+            member, size = _zip_member(zf, info, name, limit, unpacked, total_limit)
+        except Exception as exc:  # whatever zipfile, zlib, bz2 or lzma raise on this member: it is unreadable
+            member, size = Member(name, status="malformed",
+                                  error=f"the member could not be read: {type(exc).__name__}: {exc}"), 0
+        unpacked += size
+        if member is not None:
+            yield replace(member, stored=info.filename)
+
+
+def _zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limit: int, unpacked: int,
+                total_limit: int) -> tuple[Member | None, int]:
+    """One member and the bytes it unpacked to; None for what is not a file (folders, hidden, macOS forks)."""
+    parts = info.filename.rstrip("/").split("/")
+    if info.filename.endswith("/") or any(p.startswith(".") for p in parts) or parts[0] == "__MACOSX":
+        return None, 0
+    if info.flag_bits & 0x1:
+        return Member(name, status="unreadable", error="the member is encrypted"), 0
+    if info.file_size > limit:
+        return Member(name, status="too_large", error=f"{info.file_size} bytes unpacked is over the {limit}-byte limit"), 0
+    if unpacked + info.file_size > total_limit:
+        return Member(name, status="too_large",
+                      error=f"the archive unpacks to more than {total_limit} bytes; this member was not inflated"), 0
+    with zf.open(info) as fh:
+        body = fh.read(limit + 1)
+    if len(body) > limit:  # a header that understates the size
+        return Member(name, status="too_large", error=f"over the {limit}-byte limit when unpacked"), 0
+    return Member(name, body), len(body)
 
 
 @dataclass(frozen=True)

@@ -514,6 +514,8 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
     (True, True)
     """
     raw = text.strip()
+    if not raw.isascii() and any(c.isdigit() and not c.isascii() for c in raw):
+        return None  # only ASCII digits are digits: dateparser would read "٢٠٢٤" or "¹⁴" as numbers
     cleaned = raw
     while True:
         nxt = _DATE_NOISE.sub("", cleaned)

@@ -7,10 +7,12 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
-# Article statuses. Everything but "ok" carries an error message saying what was wrong.
+# Article statuses. Everything but "ok" carries an error message saying what was wrong. "failed" is an unexpected
+# exception in some stage (pipeline.guard): a bug met on that article, which the run survives.
 OK = "ok"
 STATUSES = ("ok", "duplicate", "empty", "unsupported_format", "unsupported_language", "too_large", "undecodable",
-            "malformed", "unreadable")
+            "malformed", "unreadable", "failed")
+EXTRACTIONS = ("main", "plain")  # how an HTML page's text was read (Article.extraction)
 
 
 ID_LENGTH = 16  # characters of a stable_id unless asked otherwise (event and case ids are this long)
@@ -43,6 +45,9 @@ class Article:
     error: str | None = None
     container: str | None = None  # the input file a record was read from, when the row is not the file itself
     duplicate_of: str | None = None  # for a duplicate: the article_id of the first copy
+    # For HTML: "main" when trafilatura's main-text extraction gave the text, "plain" when it found nothing or much
+    # less than the page's visible text (a short fragment) and the visible text was taken; None for other inputs.
+    extraction: str | None = None
 
     @property
     def n_chars(self) -> int:

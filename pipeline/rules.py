@@ -309,7 +309,7 @@ def load_cues(path: Path) -> tuple[Cue, ...]:
             errors.append(f"{path}:{n}: unknown domain {r['value']!r}")
         if r["group"] == "lexicon" and r["value"] not in LEXICONS:
             errors.append(f"{path}:{n}: unknown lexicon {r['value']!r} (known: {', '.join(LEXICONS)})")
-        if not (r["left"].isdigit() and r["right"].isdigit()):
+        if not (re.fullmatch("[0-9]+", r["left"]) and re.fullmatch("[0-9]+", r["right"])):
             errors.append(f"{path}:{n}: left/right must be token counts")
             continue
         out.append(Cue(r["group"], r["value"], int(r["left"]), int(r["right"]), _split(r["phrases"])))
@@ -474,7 +474,7 @@ def load_event_rules(path: Path) -> EventRules:
             except InvalidOperation:
                 errors.append(f"{where}: {name} must be a decimal, got {raw!r}")
         elif kind == "days":
-            if not raw.isdigit():
+            if not re.fullmatch("[0-9]+", raw):
                 errors.append(f"{where}: {name} must be a whole number of days, got {raw!r}")
             else:
                 values[name] = int(raw)

@@ -6,11 +6,13 @@ import dataclasses
 import multiprocessing
 import os
 import shutil
+import signal
 import tempfile
 import zlib
 from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 from itertools import islice
@@ -23,6 +25,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from .events import EVENT_COLUMNS, link_events, target_key
+from .guard import FAILED, describe, stage, writable
 from .ingest import Limits, discover, mark_duplicates, read_file
 from .records import ID_LENGTH, OK, Action, Article, Mention
 from .rules import load_rules
@@ -116,7 +119,12 @@ def _may_need_entities(doc) -> bool:
     return any(sp.label_ == "CUE_action" for sp in doc.spans.get("rules", []))
 
 
-def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention]]:
+def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention], dict[str, str]]:
+    """Actions and mentions of a batch of ok articles, and the error of each article that failed (by article id).
+
+    The batch runs as one (the model is fastest on batches); only when that raises is each article run alone, so
+    that the one that raises fails and the others keep their actions: no per-article cost until something breaks.
+    """
     global _since_load
     if _since_load >= REFRESH_ARTICLES:
         from .nlp import build_nlp
@@ -124,8 +132,29 @@ def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention]]:
         build_nlp.cache_clear()  # the next call loads the model afresh, with the vocabulary it shipped with
         _init_worker(_worker[4], _worker[3])
     _since_load += len(batch)
+    try:
+        return (*_extract(batch), {})
+    except Exception as exc:
+        if len(batch) == 1:
+            return [], [], {batch[0].article_id: describe(exc, "extraction", batch[0].source)}
+    actions: list[Action] = []
+    mentions: list[Mention] = []
+    failures: dict[str, str] = {}
+    for art in batch:
+        try:
+            acts, ments = _extract([art])
+        except Exception as exc:
+            failures[art.article_id] = describe(exc, "extraction", art.source)
+            continue
+        actions.extend(acts)
+        mentions.extend(ments)
+    return actions, mentions, failures
+
+
+def _extract(batch: list[Article]) -> tuple[list[Action], list[Mention]]:
     nlp, ner, extractor, batch_size, scope = _worker
-    docs = list(nlp.pipe((a.text for a in batch), batch_size=batch_size))
+    with stage("the model"):
+        docs = list(nlp.pipe((a.text for a in batch), batch_size=batch_size))
     results = [None] * len(batch)
     need = list(range(len(batch)))
     if scope != "all":
@@ -134,11 +163,16 @@ def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention]]:
             if _may_need_entities(doc):  # a story with a "fine" word: the model runs whatever a first pass says
                 need.append(i)
                 continue
-            results[i] = extractor(doc, art)  # without entities: does this story hold an action at all?
+            with stage("extraction"):
+                results[i] = extractor(doc, art)  # without entities: does this story hold an action at all?
             if results[i][0]:
                 need.append(i)
-    for i, doc in zip(need, ner.pipe((docs[i] for i in need), batch_size=batch_size)):
-        results[i] = extractor(doc, batch[i])
+    with_entities = ner.pipe((docs[i] for i in need), batch_size=batch_size)
+    for i in need:
+        with stage("the model"):
+            doc = next(with_entities)
+        with stage("extraction"):
+            results[i] = extractor(doc, batch[i])
     actions = [a for acts, _ in results for a in acts]
     mentions = [m for _, ments in results for m in ments]
     return actions, mentions
@@ -159,12 +193,19 @@ class Extraction:
     batches per worker are in flight, so the input is read as the workers go, never all at once. Workers start from
     a fork server (or are spawned), so, as with any such multiprocessing, they import the caller's main module
     again: a script that calls this with ``workers > 1`` must do so under ``if __name__ == "__main__":``.
+
+    A worker that dies (a segfault, the OOM killer) costs at most its batch: pebble's pool tells which task its
+    process was running (multiprocessing's Pool waits for that task's result for ever), and each article of that
+    batch is tried again alone; one that kills its worker again is ``failed``, the others are extracted. Articles
+    whose extraction raised are in :attr:`failed` (article id -> error) and in the third item of each result.
     """
 
     def __init__(self, workers: int = 1, ner_scope: str = "sentences", batch_size: int = 16):
         if ner_scope not in NER_SCOPES:
             raise ValueError(f"unknown NER scope {ner_scope!r} (expected one of {', '.join(NER_SCOPES)})")
         self.workers, self.pool = workers, None
+        self.failed: dict[str, str] = {}
+        self._new_pools = 0  # pools started after the first one broke: a pool that keeps breaking is not articles'
         if workers > 1:
             # Workers are forked from a server process that has loaded the model (fork from this process would
             # give each new worker a copy of everything this one holds by then).
@@ -172,48 +213,102 @@ class Extraction:
             ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
             if ctx.get_start_method() == "forkserver":
                 ctx.set_forkserver_preload([f"{__package__}.preload"])  # the model, loaded once for all workers
-            self.pool = ctx.Pool(workers, initializer=_init_worker, initargs=(ner_scope, batch_size),
-                                 maxtasksperchild=max(1, WORKER_LIFE // WORKER_BATCH))
+            self._pool_args = dict(max_workers=workers, max_tasks=max(1, WORKER_LIFE // WORKER_BATCH),
+                                   initializer=_init_worker, initargs=(ner_scope, batch_size), context=ctx)
+            self._start_pool()
         else:
             _init_worker(ner_scope, batch_size)
+
+    def _start_pool(self) -> None:
+        from pebble import ProcessPool
+
+        self.pool = ProcessPool(**self._pool_args)
+        self.pool.active  # noqa: B018 - starts the workers now (pebble starts them on first use otherwise)
+
+    def _schedule(self, fn: Callable, item):
+        if not self.pool.active:  # broken: a worker died while no task was running, or the pool lost its pipes
+            self._new_pools += 1
+            if self._new_pools > 3:
+                raise RuntimeError("the worker processes keep dying outside any task (see the log above)")
+            self._start_pool()
+        return self.pool.schedule(fn, (item,))
 
     def __call__(self, articles: Iterable[Article],
                  progress: Callable[[int], None] | None = None) -> tuple[list[Action], list[Mention]]:
         actions: list[Action] = []
         mentions: list[Mention] = []
-        sizes: deque[int] = deque()  # of the batches out, for progress
+        pending: deque[_Batch] = deque()
 
-        def batches() -> Iterator[list[Article]]:
-            for batch in _batches((a for a in articles if a.status == OK), WORKER_BATCH):
-                sizes.append(len(batch))
-                yield batch
-
-        for acts, ments in self.imap(_extract_batch, batches()):
+        def take() -> None:
+            done = pending.popleft()
+            acts, ments, _ = done.get()
             actions.extend(acts)
             mentions.extend(ments)
             if progress:
-                progress(sizes.popleft())
+                progress(len(done.batch))
+
+        for batch in _batches((a for a in articles if a.status == OK), WORKER_BATCH):
+            pending.append(self._batch(batch))
+            if len(pending) >= 2 * self.workers:
+                take()
+        while pending:
+            take()
         return actions, mentions
 
-    def submit(self, articles: list[Article]) -> list:
+    def _batch(self, batch: list[Article]) -> _Batch:
+        if self.pool is None:
+            result = _extract_batch(batch)
+            self.failed.update(result[2])
+            return _Batch(self, batch, value=result)
+        return _Batch(self, batch, self._schedule(_extract_batch, batch))
+
+    def submit(self, articles: list[Article]) -> list[_Batch]:
         """Start extracting ``articles`` (all ok) and return handles for :func:`gather`: with workers, they work
         while the caller goes on; without, the work is done here and now."""
-        return [self.pool.apply_async(_extract_batch, (batch,)) if self.pool is not None
-                else _Done(_extract_batch(batch)) for batch in _batches(articles, WORKER_BATCH)]
+        return [self._batch(batch) for batch in _batches(articles, WORKER_BATCH)]
+
+    def retry(self, batch: list[Article], why: BaseException) -> tuple[list[Action], list[Mention], dict[str, str]]:
+        """The articles of a batch whose worker died, each alone in a worker: the one that kills its worker again
+        is failed (one try each, so the run never loops on it)."""
+        singles = [(art, self._schedule(_extract_batch, [art])) for art in batch]
+        actions: list[Action] = []
+        mentions: list[Mention] = []
+        failures: dict[str, str] = {}
+        for art, future in singles:
+            try:
+                acts, ments, fails = future.result()
+            except Exception as again:
+                failures[art.article_id] = _died(again, why, art.source)
+                continue
+            actions.extend(acts)
+            mentions.extend(ments)
+            failures.update(fails)
+        self.failed.update(failures)
+        return actions, mentions, failures
 
     def imap(self, fn: Callable, items: Iterable) -> Iterator:
         """``fn`` over ``items``, results in order: in the workers, at most two items per worker in flight (so
-        ``items`` is consumed as they go), or here. ``fn`` must be a module-level function."""
+        ``items`` is consumed as they go), or here. ``fn`` must be a module-level function. An item whose worker
+        died is done here instead (event linking: no model needed)."""
+        from pebble import ProcessExpired
+
         if self.pool is None:
             yield from map(fn, items)
             return
         pending: deque = deque()
+
+        def result(item, future):
+            try:
+                return future.result()
+            except (ProcessExpired, BrokenProcessPool, RuntimeError):
+                return fn(item)
+
         for item in items:
-            pending.append(self.pool.apply_async(fn, (item,)))
+            pending.append((item, self._schedule(fn, item)))
             if len(pending) >= 2 * self.workers:
-                yield pending.popleft().get()
+                yield result(*pending.popleft())
         while pending:
-            yield pending.popleft().get()
+            yield result(*pending.popleft())
 
     def close(self) -> None:
         if self.pool is not None:
@@ -223,7 +318,8 @@ class Extraction:
 
     def terminate(self) -> None:
         if self.pool is not None:
-            self.pool.terminate()
+            self.pool.stop()
+            self.pool.join()
             self.pool = None
 
     def __enter__(self) -> Extraction:
@@ -236,33 +332,57 @@ class Extraction:
             self.terminate()
 
 
-class _Done:
-    """The result of work done in this process, with the ``get`` of a worker's result."""
+class _Batch:
+    """A batch out for extraction: its future in a worker, or its result when it was extracted here."""
 
-    def __init__(self, value):
-        self.value = value
+    def __init__(self, extraction: Extraction, batch: list[Article], future=None, value=None):
+        self.extraction, self.batch, self.future, self.value = extraction, batch, future, value
 
-    def get(self):
+    def get(self) -> tuple[list[Action], list[Mention], dict[str, str]]:
+        if self.future is not None:
+            try:
+                self.value = self.future.result()
+                self.extraction.failed.update(self.value[2])
+            except Exception as exc:  # _extract_batch raises nothing itself: its worker died, or the pool broke
+                self.value = self.extraction.retry(self.batch, exc)
+            self.future = None
         return self.value
 
 
-def gather(handles: list) -> tuple[list[Action], list[Mention]]:
-    """The actions and mentions of :meth:`Extraction.submit`'s handles, in the order submitted."""
+def _died(exc: BaseException, first: BaseException, source: str) -> str:
+    """The error of an article whose worker died in its batch and again when it was alone."""
+    code = getattr(exc, "exitcode", None)
+    if code is None:
+        return describe(exc, "extraction", source)
+    how = f"signal {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals() else f"exit code {code}"
+    return (f"extraction failed: the worker process died ({how}) on this article, in its batch and again alone "
+            f"(source: {source})")
+
+
+def gather(handles: list[_Batch]) -> tuple[list[Action], list[Mention], dict[str, str]]:
+    """The actions, mentions and failures of :meth:`Extraction.submit`'s handles, in the order submitted."""
     actions: list[Action] = []
     mentions: list[Mention] = []
+    failures: dict[str, str] = {}
     for handle in handles:
-        acts, ments = handle.get()
+        acts, ments, fails = handle.get()
         actions.extend(acts)
         mentions.extend(ments)
-    return actions, mentions
+        failures.update(fails)
+    return actions, mentions, failures
 
 
 def extract_articles(articles: Iterable[Article], batch_size: int = 16,
                      progress: Callable[[int], None] | None = None, workers: int = 1,
-                     ner_scope: str = "sentences") -> tuple[list[Action], list[Mention]]:
-    """Actions and mentions of the ``ok`` articles (see :class:`Extraction`; ``ner_scope``: :data:`NER_SCOPES`)."""
+                     ner_scope: str = "sentences", failed: dict[str, str] | None = None,
+                     ) -> tuple[list[Action], list[Mention]]:
+    """Actions and mentions of the ``ok`` articles (see :class:`Extraction`; ``ner_scope``: :data:`NER_SCOPES`);
+    the errors of the articles whose extraction failed go into ``failed`` (article id -> error) when given."""
     with Extraction(workers, ner_scope, batch_size) as extraction:
-        return extraction(articles, progress)
+        result = extraction(articles, progress)
+        if failed is not None:
+            failed.update(extraction.failed)
+        return result
 
 
 @dataclass(slots=True)
@@ -287,6 +407,37 @@ def _fingerprint(path: Path, cached: dict | None) -> dict | None:
         return {**entry, "sha256": file_sha256(path)}
     except OSError:
         return None
+
+
+def _extraction_tables(articles: list[Article], actions: list[Action], mentions: list[Mention],
+                       failures: dict[str, str]) -> dict[str, pa.Table]:
+    """The validated actions, mentions and errors tables of a batch of articles, in Arrow, without the rows of the
+    articles in ``failures``. Validation that raises (rather than finding rows that break a check: those go to
+    errors.parquet) is tried again article by article, and the article it raises on joins ``failures``."""
+    def tables(arts, acts, ments) -> dict[str, pa.Table]:
+        a, m, e = validated_extraction(arts, acts, ments)
+        return {"actions": to_arrow(a, ACTION_COLUMNS), "mentions": to_arrow(m, MENTION_COLUMNS),
+                "errors": to_arrow(e, ERROR_COLUMNS)}
+
+    if failures:
+        actions = [a for a in actions if a.article_id not in failures]
+        mentions = [m for m in mentions if m.article_id not in failures]
+    try:
+        return tables(articles, actions, mentions)
+    except Exception:
+        pass
+    pieces = []
+    for art in articles:
+        if art.article_id in failures:
+            continue
+        try:
+            pieces.append(tables([art], [a for a in actions if a.article_id == art.article_id],
+                                 [m for m in mentions if m.article_id == art.article_id]))
+        except Exception as exc:
+            failures[art.article_id] = describe(exc, "validation", art.source)
+    columns = {"actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS, "errors": ERROR_COLUMNS}
+    return {name: pa.concat_tables([p[name] for p in pieces]) if pieces else _schema(cols).empty_table()
+            for name, cols in columns.items()}
 
 
 def validated_extraction(articles: list[Article], actions: list[Action],
@@ -328,8 +479,14 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
         manifest = state.load_manifest()
         with state.inputs(manifest) as inputs:  # on disk: what the run knows of each input (pipeline.state.Inputs)
             # 1. Discover and fingerprint: a stat per file, and a hash only for files whose stat changed.
+            # A file name that is not UTF-8 (Linux allows any bytes) cannot be written into a table or the state as
+            # it is: its source shows the bad bytes escaped ("\\xff"), and the few such paths are kept here.
+            renamed: dict[str, Path] = {}
             for path in discover([Path(p) for p in paths], exclude=[out]):
                 source = str(path)
+                if not writable(source):
+                    source = os.fsencode(path).decode("utf-8", "backslashreplace")
+                    renamed[source] = path
                 fp = _fingerprint(path, inputs.cached(source))
                 inputs.add(source, fp, read_id_for(engine, source, fp["sha256"]) if fp else None)
             summary.input_files = len(inputs)
@@ -373,16 +530,19 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
                         finish(*groups.popleft())
 
             def finish(items: list[_Input], handles: list) -> None:
-                actions, mentions = gather(handles)
+                actions, mentions, failures = gather(handles)
                 batch = [a for item in items for a in item.ok]
-                acts, ments, errs = validated_extraction(batch, actions, mentions)
-                made = {"actions": to_arrow(acts, ACTION_COLUMNS), "mentions": to_arrow(ments, MENTION_COLUMNS),
-                        "errors": to_arrow(errs, ERROR_COLUMNS)}
+                made = _extraction_tables(batch, actions, mentions, failures)
                 for item in items:
                     ids = pa.array([a.article_id for a in item.ok], pa.string())
                     item.tables = {name: t.filter(pc.is_in(t.column("article_id"), value_set=ids))
                                    for name, t in made.items()}
-                    if item.extract_id is not None:
+                    item_failures = {a.article_id: failures[a.article_id] for a in item.ok if a.article_id in failures}
+                    if item_failures:  # never kept in a shard: a failed article is tried again on every run
+                        tables.fail(item_failures)
+                        summary.by_status.subtract({OK: len(item_failures)})
+                        summary.by_status.update({FAILED: len(item_failures)})
+                    elif item.extract_id is not None:
                         state.save_extract(item.extract_id, item.tables)
                     item.ok = None
                 if progress:
@@ -396,8 +556,8 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
                     if articles is not None:
                         summary.reused_files += 1
                     else:
-                        articles = list(read_file(Path(item.source), limits=limits))
-                        if item.read_id is not None:
+                        articles = list(read_file(renamed.get(item.source, Path(item.source)), item.source, limits))
+                        if item.read_id is not None and not any(a.status == FAILED for a in articles):
                             state.save_read(item.read_id, articles)
                         summary.read_files += 1
                     marked = list(mark_duplicates(articles, seen))
@@ -434,6 +594,7 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
                 # tables are renamed into place.
                 summary.events, summary.cases = tables.link_events(extraction.imap if extraction else map)
                 tables.commit()
+                summary.by_status = +summary.by_status  # no zero counts (ok articles that all failed)
             except BaseException:
                 tables.abort()
                 if extraction is None and starting is not None:
@@ -494,6 +655,7 @@ class _Assembly:
         self.spill = TableWriter(spill_dir / ".actions.parquet", pa.schema([
             *_schema(ACTION_COLUMNS), *self.SPILL_FIELDS]))
         self.waiting: deque[_Input] = deque()
+        self.failed: dict[str, str] = {}  # article id -> error, of articles whose rows were written before they failed
 
     def add_articles(self, marked: list[Article]) -> None:
         self.rows.extend(article_row(a) for a in marked)
@@ -633,13 +795,44 @@ class _Assembly:
         self.spill.abort()  # a temporary file, never renamed into place
         return n_events, n_cases
 
+    def fail(self, failures: dict[str, str]) -> None:
+        """Mark articles ``failed`` whose rows may be written already (they were ok when read)."""
+        self.failed.update(failures)
+
     def commit(self) -> None:
+        if self.failed:
+            self.writers["articles"] = _rewrite_failed(self.writers["articles"], self.failed)
         for w in self.writers.values():
             w.commit()
 
     def abort(self) -> None:
         for w in (*self.writers.values(), self.spill):
             w.abort()
+
+
+def _rewrite_failed(old: TableWriter, failed: dict[str, str]) -> TableWriter:
+    """The articles table with the rows of ``failed`` (article id -> error) marked ``failed``, in a new writer.
+
+    The articles' rows are written as they are read, before their extraction ends: the rare article that failed
+    after that has its row rewritten here, once at the end, rather than every row waiting for its extraction."""
+    old.close()
+    new = TableWriter(old.path, old.schema)
+    ids = pa.array(sorted(failed), pa.string())
+    status, error = old.schema.get_field_index("status"), old.schema.get_field_index("error")
+    try:
+        for batch in pq.ParquetFile(old.tmp).iter_batches(batch_size=5_000, use_threads=False):
+            table = pa.Table.from_batches([batch])
+            hit = pc.is_in(table.column("article_id"), value_set=ids)
+            if pc.any(hit).as_py():
+                errors = pa.array([failed.get(i) for i in table.column("article_id").to_pylist()], pa.string())
+                table = table.set_column(status, "status", pc.if_else(hit, FAILED, table.column("status")))
+                table = table.set_column(error, "error", pc.if_else(hit, errors, table.column("error")))
+            new.write(table)
+    except BaseException:
+        new.abort()
+        raise
+    old.abort()
+    return new
 
 
 def _link_part(part: pa.Table) -> tuple[list, list, pa.Table, pa.Table]:

@@ -51,6 +51,7 @@ import pyarrow.feather as feather
 import pyarrow.parquet as pq
 
 from .records import Article, stable_id
+from .write import mkstemp_shared, umask
 
 FORMAT = 3  # 2: shards are Arrow IPC files; 3: the inputs in SQLite, not in the manifest
 _PACKAGE_DIR = Path(__file__).resolve().parent
@@ -62,7 +63,7 @@ _ARTICLE_SCHEMA = pa.schema([
     pa.field("text", pa.large_string()), pa.field("title", pa.string()), pa.field("published", pa.date32()),
     pa.field("url", pa.string()), pa.field("external_id", pa.string()), pa.field("language", pa.string()),
     pa.field("encoding", pa.string()), pa.field("error", pa.string()), pa.field("container", pa.string()),
-    pa.field("duplicate_of", pa.string()),
+    pa.field("duplicate_of", pa.string()), pa.field("extraction", pa.string()),
 ])
 _ARTICLE_FIELDS = [f.name for f in fields(Article)]
 assert set(_ARTICLE_FIELDS) == set(_ARTICLE_SCHEMA.names), "a new Article field must be kept in the read shards"
@@ -194,6 +195,7 @@ class State:
         final = self.extract_dir / extract_id
         tmp = Path(tempfile.mkdtemp(prefix=f".{extract_id}.tmp", dir=self.extract_dir))
         try:
+            os.chmod(tmp, 0o777 & ~umask())  # mkdtemp's folder is private (0700); the renamed one keeps its mode
             for name, table in tables.items():
                 feather.write_feather(table, tmp / f"{name}.arrow", compression="uncompressed")  # a few rows
             os.rename(tmp, final)
@@ -255,8 +257,7 @@ class Inputs:
     """
 
     def __init__(self, root: Path, last: Path | None = None):
-        fd, self.tmp = tempfile.mkstemp(prefix=".inputs.sqlite.", suffix=".tmp", dir=root)
-        os.close(fd)
+        self.tmp = mkstemp_shared(Path(root) / "inputs.sqlite")
         # a scratch database until committed: no journal, no fsync while it fills
         self.db = sqlite3.connect(self.tmp, isolation_level=None)
         self.db.executescript("""
@@ -388,8 +389,7 @@ class Seen:
 
 
 def _write_shard(table: pa.Table, path: Path, compression: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = mkstemp_shared(path)
     try:
         feather.write_feather(table, tmp, compression=compression)
         os.replace(tmp, path)
@@ -407,9 +407,9 @@ def extract_id_for(read_id: str, ok_positions: list[int]) -> str:
 
 
 def _atomic_write(path: Path, chunks: Iterable[bytes]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    tmp = mkstemp_shared(path)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with open(tmp, "wb") as fh:
             for chunk in chunks:
                 fh.write(chunk)
             fh.flush()

@@ -12,6 +12,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from .records import EXTRACTIONS
 from .records import STATUSES as ARTICLE_STATUSES
 from .rules import ACTION_TYPES
 from .rules import STATUSES as ACTION_STATUSES
@@ -63,6 +64,7 @@ ARTICLES = pa.DataFrameSchema(
         "published": pa.Column("datetime64[ms]", nullable=True),
         "language": pa.Column(str, nullable=True),
         "encoding": pa.Column(str, nullable=True),
+        "extraction": pa.Column(str, pa.Check.isin(EXTRACTIONS), nullable=True),
         "n_chars": pa.Column(int, pa.Check.ge(0)),
         "status": pa.Column(str, pa.Check.isin(ARTICLE_STATUSES)),
         "error": pa.Column(str, nullable=True),

@@ -16,7 +16,7 @@ from .records import Action, Article, Mention
 MONEY = pa.decimal128(38, 6)  # exact: up to 10^32 with six decimals, far beyond any fine in any currency
 
 ARTICLE_COLUMNS = ["article_id", "source", "external_id", "url", "title", "published", "language", "encoding",
-                   "n_chars", "status", "error", "container", "duplicate_of"]
+                   "extraction", "n_chars", "status", "error", "container", "duplicate_of"]
 ACTION_COLUMNS = ["action_id", "article_id", "action_type", "status", "regulator_id", "regulator", "regulator_country",
                   "target", "amount", "currency", "amount_text", "amount_min", "amount_max", "per_period", "amount_eur",
                   "fx_date", "decision_date", "date_precision", "order_text", "deadline", "deadline_date",
@@ -58,7 +58,7 @@ def article_row(a: Article) -> dict:
     """The row of ``articles.parquet`` for an article: everything but its text (a run buffers rows, not texts)."""
     return {"article_id": a.article_id, "source": a.source, "external_id": a.external_id, "url": a.url,
             "title": a.title, "published": a.published, "language": a.language, "encoding": a.encoding,
-            "n_chars": a.n_chars, "status": a.status, "error": a.error, "container": a.container,
+            "extraction": a.extraction, "n_chars": a.n_chars, "status": a.status, "error": a.error, "container": a.container,
             "duplicate_of": a.duplicate_of}
 
 
@@ -113,11 +113,36 @@ def to_arrow(df: pd.DataFrame, columns: list[str]) -> pa.Table:
     return pa.table(data, schema=pa.schema(fields))
 
 
+def umask() -> int:
+    """This process's umask, read without changing it (``os.umask`` can only set it, racing other threads)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def mkstemp_shared(path: Path) -> str:
+    """A temporary file beside ``path`` (to be renamed over it) with the mode the user's umask gives a new file
+    (0644 under 022), not mkstemp's 0600: the renamed file keeps it, and a team share, a BI service running as
+    another user or a colleague must be able to read the tables."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o666 & ~umask())
+    finally:
+        os.close(fd)
+    return tmp
+
+
 def write_parquet(table: pa.Table, path: Path) -> None:
     """Write ``table`` to ``path`` atomically: readers see the old file or the new one, never half of one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
+    tmp = mkstemp_shared(path)
     try:
         pq.write_table(table, tmp, compression="zstd")
         with open(tmp, "rb") as fh:
@@ -145,8 +170,7 @@ class TableWriter:
         self.path, self.schema = Path(path), schema
         self.rows_per_group, self.bytes_per_group = rows_per_group, bytes_per_group
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp", dir=self.path.parent)
-        os.close(fd)
+        self.tmp = mkstemp_shared(self.path)
         self._writer = pq.ParquetWriter(self.tmp, schema, compression="zstd")
         self._pending: list[pa.Table] = []
         self._n = self._bytes = 0
