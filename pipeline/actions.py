@@ -288,6 +288,8 @@ class ActionReader:
         toks += [t for t in f.roles.get("owner", []) if regulator_at(story, doc[t]) is not None]
         out: list[RegRef | None] = []
         for t in toks:
+            if t in story.money_toks:
+                continue  # "was fined by €51,000": an amount after "by" is no agent
             for tok in (doc[t], *doc[t].conjuncts):
                 ref = self.regulator_of(tok, last)
                 if ref is not None and not any(r is not None and r.start == ref.start for r in out):
@@ -470,7 +472,11 @@ class ActionReader:
         doc = self.story.doc
         ms: list[MoneyRef | None] = list(moneys) or [None]
         ps = sorted(parties, key=lambda p: p.start if p is not None else 0) or [None]
-        each = any(t.lower_ in self.story.lex["each"] for m in moneys for t in doc[m.end:m.end + 3])
+        # "$200,000 each", "will each pay a $20m penalty": "each" after the amount, or on the verb
+        heads = {f.trigger, doc[f.trigger].head.i}
+        each = any(t.lower_ in self.story.lex["each"] for m in moneys for t in doc[m.end:m.end + 3]) or \
+            any(t.lower_ in self.story.lex["each"] and t.head.i in heads and t.dep_ in ("advmod", "npadvmod", "dep")
+                for t in self.story.sents[self.story.sent_of(f.trigger)])
         plural = doc[f.trigger].tag_ in ("NNS", "NNPS")
         periodic = any(m.money.per_period for m in moneys)
         regs = agents if plural or each else agents[:1]

@@ -62,6 +62,12 @@ def find_dates(story: Story) -> None:
         if sp.start > 0 and doc[sp.start - 1].lower_ in story.lex["starting"]:
             kind = "start"  # "a fine of NOK 1m a day from 14 August": when it runs, not when it was decided
         value = parse_date(text, published)
+        if value is None and "," in text:
+            # the model runs a date into the name after it ("on Saturday, Musk and Tesla ..."): the part before
+            # the comma, when that alone is a date, and the name is no part of the date
+            comma = next(t.i for t in sp if t.text == ",")
+            value = parse_date(doc[sp.start:comma].text, published) if comma > sp.start else None
+            sp = doc[sp.start:comma] if value is not None else sp
         if value is None and _SAME_DAY.match(text) and last_day is not None:
             value = last_day  # "On the same day, the SEC said ...": the day last named
         if _YEAR.fullmatch(text) and sp.end < len(doc):
@@ -101,15 +107,13 @@ def date_for(story: Story, a0: int, a1: int, si: int, sanction_sentences: set[in
         if marked:
             return marked[0]
         if si + 1 < len(sents) and si + 1 not in sanction_sentences:
-            # "The watchdog announced the penalty on Friday." right after the sentence that states the penalty, in
-            # its paragraph, with no amount of its own (a sentence about a funding round dates that round).
+            # "The watchdog announced the penalty on Friday." right after the sentence that states the penalty, with
+            # no amount of its own (a sentence about a funding round dates that round, not the penalty).
             nxt = sents[si + 1]
             refers = any(story.cues_in(g, si + 1) for g in ("action", "sanction", "reg_ref"))
             later = [d for d in plain if nxt.start <= d.start < nxt.end]
-            same_paragraph = "\n\n" not in story.text[sent.end_char:nxt.start_char] and \
-                not story.text[sent.start_char:sent.end_char].rstrip(" ").endswith("\n\n")
             amounts = any(nxt.start <= m.start < nxt.end for m in story.moneys)
-            if refers and len(later) == 1 and same_paragraph and not amounts:
+            if refers and len(later) == 1 and not amounts:
                 return later[0]
         return None
     # "In decisions dated 31 December and made public on Thursday": the decision date, not the announcement.

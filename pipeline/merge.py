@@ -29,6 +29,13 @@ def merge(cands: list[Candidate], title_end: int) -> list[Candidate]:
     merged = fold(merged, lambda c: next(
         (m for m in body if m.action.action_type == c.action.action_type and same_party(m.action, c.action)), None)
         if c.action.char_start < title_end and not has_amount(c.action) else None)
+    # "... pay US$20 million in SEC settlement" in the headline is the body's "will each pay a US$20 million
+    # penalty": an amount the headline states merges into the body's action of that amount and party, whatever word
+    # each uses for it.
+    merged = fold(merged, lambda c: next(
+        (m for m in body if m.action.action_type in MONETARY and same_amount(m.action, c.action) and
+         same_party(m.action, c.action)), None)
+        if c.action.char_start < title_end and has_amount(c.action) and c.action.action_type in MONETARY else None)
     # "told it to stop sending data" in the lede restates the order the body details with its deadline.
     merged = fold(merged, lambda c: next(
         (m for m in merged if m is not c and m.action.action_type == "order" and
@@ -68,14 +75,29 @@ def same_action(a: Action, b: Action) -> bool:
         if a.decision_date and b.decision_date and a.decision_date[:7] != b.decision_date[:7]:
             return False  # the same measure ordered again a year later is a second order
         if not compatible(a.regulator_id, b.regulator_id) or \
-                not compatible(target_key(a.target or ""), target_key(b.target or "")):
+                not same_target(a, b):
             return False
         return bool(a.deadline and a.deadline == b.deadline) or same_measure(a.order_text, b.order_text)
     reg_a = a.regulator_id or a.regulator_country
     reg_b = b.regulator_id or b.regulator_country
     if a.amount is None and a.amount_min is None and (not reg_a or not reg_b):
         return False
-    return same_regulator(a, b) and compatible(target_key(a.target or ""), target_key(b.target or ""))
+    return same_regulator(a, b) and same_target(a, b)
+
+
+def same_target(a: Action, b: Action) -> bool:
+    """Compatible targets: one unknown, or the same organisation ("Clearview AI" ~ "Clearview"), or the same person
+    ("Elon Musk" ~ "Musk": people are known by their last name)."""
+    if not a.target or not b.target:
+        return True
+    if "person" in (a.target_kind, b.target_kind):
+        return a.target.split()[-1].casefold() == b.target.split()[-1].casefold()
+    return target_key(a.target) == target_key(b.target)
+
+
+def same_amount(a: Action, b: Action) -> bool:
+    return (a.amount, a.currency, a.amount_min, a.amount_max, a.per_period) == \
+        (b.amount, b.currency, b.amount_min, b.amount_max, b.per_period)
 
 
 def has_amount(a: Action) -> bool:
@@ -84,7 +106,7 @@ def has_amount(a: Action) -> bool:
 
 def same_party(a: Action, b: Action) -> bool:
     """Same regulator (or a compatible country) and a compatible target."""
-    return same_regulator(a, b) and compatible(target_key(a.target or ""), target_key(b.target or ""))
+    return same_regulator(a, b) and same_target(a, b)
 
 
 def fold(cands: list[Candidate], home_of: Callable[[Candidate], Candidate | None]) -> list[Candidate]:

@@ -510,8 +510,8 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
     ('2020-10-16', '2023-05')
     >>> parse_date("July last year", date(2020, 10, 16)).value, parse_date("the same 17 October", date(2022, 10, 20)).value
     ('2019-07', '2022-10-17')
-    >>> parse_date("two months") is None, parse_date("annual") is None
-    (True, True)
+    >>> parse_date("two months") is None, parse_date("annual") is None, parse_date("a decade", date(2018, 9, 30)) is None
+    (True, True, True)
     """
     raw = text.strip()
     if not raw.isascii() and any(c.isdigit() and not c.isascii() for c in raw):
@@ -522,6 +522,8 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
         if nxt == cleaned:
             break
         cleaned = nxt
+    if re.search(r"\b(?:decades?|centur(?:y|ies))\b", cleaned, re.I) and not _HAS_YEAR.search(cleaned):
+        return None  # "for a decade", "half a century": a length of time, not a point in it
     if not cleaned or parse_duration(cleaned) and not re.search(r"\b(ago|last|next|this|earlier|later)\b", cleaned, re.I):
         return None
     has_year = bool(_HAS_YEAR.search(cleaned))
