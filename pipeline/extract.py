@@ -60,7 +60,9 @@ class Extractor:
         frames = self.finder(doc)(doc)
         title_end = story.title_end()
         in_title = [doc[t] for f in frames if doc[f.trigger].idx < title_end for t in f.roles.get("patient", [])]
-        story.main_target = main_target(story, [p for p in (party_at(story, t) for t in in_title) if p is not None])
+        title_parties = [p for p in (party_at(story, t) for t in in_title) if p is not None]
+        story.main_target = main_target(story, title_parties)
+        story.main_org = main_target(story, title_parties, ("organisation",))
         candidates = ActionReader(story, self.registry, frames).run()
         actions = merge(candidates, title_end)
         for c in actions:

@@ -22,7 +22,8 @@ VERB_TAGS = ["VB", "VBD", "VBG", "VBN", "VBP", "VBZ"]
 NOUN_TAGS = ["NN", "NNS", "NNP", "NNPS"]
 # What part of speech an anchor of each trigger class must have: the tagger tells "fined" (verb) from "fine"
 # (noun) and "orders" (verb) from "orders" (noun).
-CLASS_TAGS = {"verb": VERB_TAGS, "settle": VERB_TAGS, "noun": NOUN_TAGS, "modal": ["MD"], "impose": VERB_TAGS}
+CLASS_TAGS = {"verb": VERB_TAGS, "settle": VERB_TAGS, "noun": NOUN_TAGS, "modal": ["MD"], "impose": VERB_TAGS,
+              "grant": VERB_TAGS}
 # The tagger often calls "fine" an adjective or adverb after other modifiers ("a €5 million data protection fine":
 # JJ); in a noun's place in the tree it is the noun.
 NOMINAL_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "attr", "dative", "ROOT", "npadvmod", "oprd"}

@@ -28,14 +28,17 @@ def merge(cands: list[Candidate], title_end: int) -> list[Candidate]:
     body = [m for m in merged if m.action.char_start >= title_end]
     merged = fold(merged, lambda c: next(
         (m for m in body if m.action.action_type == c.action.action_type and same_party(m.action, c.action)), None)
-        if c.action.char_start < title_end and not has_amount(c.action) else None)
+        if c.action.char_start < title_end and not has_amount(c.action) else None, keep_status=True)
     # "... pay US$20 million in SEC settlement" in the headline is the body's "will each pay a US$20 million
     # penalty": an amount the headline states merges into the body's action of that amount and party, whatever word
     # each uses for it.
     merged = fold(merged, lambda c: next(
         (m for m in body if m.action.action_type in MONETARY and same_amount(m.action, c.action) and
-         same_party(m.action, c.action)), None)
-        if c.action.char_start < title_end and has_amount(c.action) and c.action.action_type in MONETARY else None)
+         same_regulator(m.action, c.action) and (same_target(m.action, c.action) or
+                                                 "description" in (m.action.target_kind, c.action.target_kind))),
+         None)
+        if c.action.char_start < title_end and has_amount(c.action) and c.action.action_type in MONETARY else None,
+        keep_status=True)
     # "told it to stop sending data" in the lede restates the order the body details with its deadline.
     merged = fold(merged, lambda c: next(
         (m for m in merged if m is not c and m.action.action_type == "order" and
@@ -109,15 +112,21 @@ def same_party(a: Action, b: Action) -> bool:
     return same_regulator(a, b) and same_target(a, b)
 
 
-def fold(cands: list[Candidate], home_of: Callable[[Candidate], Candidate | None]) -> list[Candidate]:
-    """The candidates left once each is absorbed into the home ``home_of`` finds for it (``None``: it stays)."""
+def fold(cands: list[Candidate], home_of: Callable[[Candidate], Candidate | None],
+         keep_status: bool = False) -> list[Candidate]:
+    """The candidates left once each is absorbed into the home ``home_of`` finds for it (``None``: it stays). With
+    ``keep_status`` the home keeps its status: a headline's "agrees to a penalty" does not overrule the body's
+    "would ask the court to order it to pay"."""
     kept = []
     for c in cands:
         home = home_of(c)
         if home is None:
             kept.append(c)
         else:
+            status = home.action.status
             absorb(home, c)
+            if keep_status:
+                home.action.status = status
     return kept
 
 

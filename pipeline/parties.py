@@ -246,13 +246,14 @@ def ranking(story: Story) -> Counter:
     return counts
 
 
-def main_target(story: Story, title_parties: list[Party]) -> str | None:
-    """The party the story is about: the one its headline says was sanctioned, else the most mentioned (the title
-    counting double, people half)."""
-    named = [p for p in title_parties if p.kind != "description"]
+def main_target(story: Story, title_parties: list[Party], kinds: tuple[str, ...] = KINDS) -> str | None:
+    """The party of ``kinds`` the story is about: the one its headline says was sanctioned, else the most mentioned
+    (the title counting double, people half), when the story names it twice or in its title."""
+    named = [p for p in title_parties if p.kind != "description" and p.kind in kinds]
     if named:
         return named[0].text
-    counts = ranking(story)
+    counts = Counter({k: n for k, n in ranking(story).items()
+                      if any(t.key == k and t.kind in kinds for t in story.names)})
     if not counts:
         return None
     title = story.text[:story.title_end()].casefold()
@@ -283,8 +284,9 @@ def party_at(story: Story, tok: Token, depth: int = 0) -> Party | None:
         return None  # "ordered the US ...", "fined X on Thursday": a place or a time is not a party
     lo, hi = phrase_bounds(tok)
     name = next((n for n in story.names if n.start <= tok.i < n.end), None)
-    if name is None:  # the head of "Clearview AI" is "AI"; of "the Royal Bank of Scotland plc" maybe "plc"
-        name = next((n for n in story.names if lo <= n.start and n.end <= hi and n.end >= tok.i), None)
+    if name is None:  # "the Royal Bank of Scotland plc" headed by "plc"; not "Replika developer" (its developer)
+        name = next((n for n in story.names if lo <= n.start and n.end <= hi and n.end >= tok.i and
+                     not (n.end <= tok.i and doc_noun(story, tok))), None)
     if name is None:
         name = _appositive_name(story, tok)
     if name is not None:
@@ -299,16 +301,22 @@ def party_at(story: Story, tok: Token, depth: int = 0) -> Party | None:
         found = _described_as(story, tok.lower_, tok.i)
         if found is not None:
             return found
-        if story.main_target:
-            return Party(story.main_target, "organisation", target_key(story.main_target), lo, hi, explicit=False)
+        if story.main_org:
+            return Party(story.main_org, "organisation", target_key(story.main_org), lo, hi, explicit=False)
         found = named_before(story, tok.i, "organisation")
         if found is not None:
             return found
-    if tok.tag_ in ("PRP", "PRP$", "DT", "EX", "WDT", "WP", "CD") or not tok.is_alpha or low in story.lex.ref_heads:
+    if tok.tag_ in ("PRP", "PRP$", "DT", "EX", "WDT", "WP", "CD") or not tok.is_alpha or \
+            low in ("days", "weeks", "months", "years", "day", "week", "month", "year"):
         return None
     if tok.lower_ in COURT_WORDS or tok.lower_ in story.lex["instrument"]:
         return None  # "the court", "the decision": they decide, they are not sanctioned
     return _description(story, lo, hi, tok)
+
+
+def doc_noun(story: Story, tok: Token) -> bool:
+    """A common noun heads the phrase: the names before it only modify it."""
+    return tok.tag_ in ("NN", "NNS") and tok.is_lower
 
 
 def _appositive_name(story: Story, tok: Token) -> Name | None:
@@ -329,6 +337,9 @@ def _description(story: Story, lo: int, hi: int, tok: Token) -> Party | None:
         lo += 1
     if hi - lo > 8:  # a long phrase: the head with the words before it
         hi = tok.i + 1
+    money = [i for i in range(tok.i + 1, hi) if i in story.money_toks]
+    if money:  # "a hotel chain €30,000" parsed as one phrase: the party ends where the amount begins
+        hi = money[0]
     words = doc[lo:hi]
     text = re.sub(r"\s+", " ", words.text).strip(" ,;:")
     if not text or not any(t.is_alpha for t in words) or text.startswith(("#", "@")):
@@ -364,8 +375,8 @@ def _antecedent(story: Story, tok: Token) -> Party | None:
         found = named_before(story, tok.i, want)
     if found is not None:
         return found
-    if want in ("organisation", None) and story.main_target:
-        return Party(story.main_target, "organisation", target_key(story.main_target), tok.i, tok.i + 1,
+    if want in ("organisation", None) and story.main_org:
+        return Party(story.main_org, "organisation", target_key(story.main_org), tok.i, tok.i + 1,
                      explicit=False)
     return None
 
@@ -392,15 +403,17 @@ def named_before(story: Story, i: int, want: str | None, sentences: int = 2) -> 
         return None
     n = names[-1]
     possessor = n.end < len(story.doc) and story.doc[n.end].text in ("'s", "’s")
-    if possessor and want != "person" and story.main_target:
+    if possessor and want != "person" and story.main_org:
         # "on Facebook's owner, and told it to": "it" is the owner, the story's party, not Facebook
-        return Party(story.main_target, "organisation", target_key(story.main_target), n.start, n.end, explicit=False)
+        return Party(story.main_org, "organisation", target_key(story.main_org), n.start, n.end, explicit=False)
     return Party(best_name(story, n.key), n.kind, n.key, n.start, n.end, explicit=False)
 
 
 def _subject_before(story: Story, tok: Token, lo: int, tags: tuple[str, ...]) -> Party | None:
-    subj = [t for t in story.doc[lo:tok.i] if t.dep_ in ("nsubj", "nsubjpass") and t.tag_ in tags
-            and not any(r.start <= t.i < r.end for r in story.regs)]
+    """The last subject before ``tok``, or a party word such as "the company" in any role ("sent the company a
+    notice of intention to fine it")."""
+    subj = [t for t in story.doc[lo:tok.i] if (t.dep_ in ("nsubj", "nsubjpass") or t.lower_ in story.lex.ref_heads)
+            and t.tag_ in tags and not any(r.start <= t.i < r.end for r in story.regs)]
     for t in reversed(subj):
         party = party_at(story, t, depth=3)
         if party is not None:

@@ -322,9 +322,9 @@ def load_cues(path: Path) -> tuple[Cue, ...]:
     return tuple(out)
 
 
-TRIGGER_CLASSES = ("verb", "noun", "settle", "modal", "impose", "pay", "receive", "face", "seek", "agree", "sentence",
+TRIGGER_CLASSES = ("verb", "noun", "settle", "modal", "grant", "impose", "pay", "receive", "face", "seek", "agree", "sentence",
                    "appeal", "reduce", "annul")
-ACTION_CLASSES = ("verb", "noun", "settle", "modal")  # the classes whose words are actions, not support verbs
+ACTION_CLASSES = ("verb", "noun", "settle", "modal", "grant")  # the classes whose words are actions, not support verbs
 # Classes whose words anchor a frame: the action words, and the verbs that impose an amount ("the €50m that the
 # CNIL imposed on Google": a fine when, and only when, it binds an amount).
 FRAME_CLASSES = (*ACTION_CLASSES, "impose")

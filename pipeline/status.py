@@ -19,9 +19,11 @@ from .story import Candidate, Story
 THREAT_MODALS = frozenset({"could", "may", "might", "can"})
 INTENT_MODALS = frozenset({"would", "will", "shall", "'ll"})
 CONDITIONS = frozenset({"if", "unless"})
+_SAYING = frozenset({"said", "says", "say", "told", "announced", "added"})
 PROPOSED_WORDS = frozenset({"proposed", "draft", "provisional", "preliminary", "planned", "intended"})
 INTENT_HEADS = frozenset({"intend", "intends", "intended", "plan", "plans", "planned", "propose", "proposes",
-                          "proposed", "seek", "seeks", "sought", "want", "wants", "wanted", "aims", "aimed"})
+                          "proposed", "seek", "seeks", "sought", "want", "wants", "wanted", "aims", "aimed", "ask",
+                          "asks", "asked", "request", "requests", "requested", "urge", "urges", "urged"})
 # A frame whose word is one of these asserts what happened even under "will": "will pay $5m to settle".
 _AGREED_CLASSES = ("settle",)
 
@@ -41,9 +43,14 @@ def frame_status(story: Story, frame: Frame, support: Token | None) -> str | Non
             return "proposed"
     if _conditional(trig) or _awaited(trig):
         return "threatened"
-    for verb in heads:  # "said it intended to impose a fine", "plans to fine"
-        if verb.dep_ in ("xcomp", "ccomp") and verb.head.lower_ in INTENT_HEADS:
-            return "proposed"
+    for verb in heads:  # "said it intended to impose a fine", "would ask the court to order it to pay a penalty"
+        for _ in range(3):
+            if verb.dep_ not in ("xcomp", "ccomp") or verb.head.i == verb.i:
+                break
+            verb = verb.head
+            modals = {c.lower_ for c in verb.children if c.dep_ == "aux" and c.tag_ == "MD"}
+            if verb.lower_ in INTENT_HEADS or modals & INTENT_MODALS and verb.lower_ not in _SAYING:
+                return "proposed"
     if any(c.dep_ in ("amod", "compound") and c.lower_ in PROPOSED_WORDS for c in trig.children):
         return "proposed"  # "a proposed settlement", "the draft decision"
     return None
@@ -128,8 +135,8 @@ def carry_appeals(story: Story, si: int, candidates: list[Candidate], own: list[
     if not cues or story.negated(cues[0].start) or any(story.hypothetical(c.start) for c in cues):
         return  # a sentence that weighs an appeal ("whether it seeks to challenge") does not report one
     parties = {n.key for n in story.in_sent(story.names, si)}
-    if story.cues_in("target_ref", si) and story.main_target:
-        parties.add(target_key(story.main_target))
+    if story.cues_in("target_ref", si) and story.main_org:
+        parties.add(target_key(story.main_org))
     # "said it would appeal the decision" covers the story's decision; "has taken that case to the Court of
     # Justice" only the case of the sentences just before.
     words = story.words(story.sents[si].start, story.sents[si].end)

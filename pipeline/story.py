@@ -86,7 +86,8 @@ class Story:
     names: list[Name] = field(default_factory=list)
     moneys: list[MoneyRef] = field(default_factory=list)
     dates: list[DateRef] = field(default_factory=list)
-    main_target: str | None = None
+    main_target: str | None = None  # the party the story is about, of any kind
+    main_org: str | None = None  # the organisation it is about: what "the company", "it" refer to
 
     @classmethod
     def read(cls, doc: Doc, article: Article, rules: Rules, lex: Lexicon) -> Story:
