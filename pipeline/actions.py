@@ -112,6 +112,16 @@ class ActionReader:
             subject = subject_of(support)
             p = party_at(story, subject) if subject is not None else None
             parties = [p] if p is not None else []
+        if f.cls == "settle" and not parties and f.first("patient") is None:
+            # "Binance ... pleaded guilty ... and agreed to pay $4.3 billion to resolve ...": the subject of the
+            # chain of verbs the settlement hangs from
+            verb = trig
+            while verb.dep_ in ("advcl", "xcomp", "conj") and verb.head.i != verb.i and not any(
+                    c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+                verb = verb.head
+            subject = subject_of(verb)
+            p = party_at(story, subject) if subject is not None else None
+            parties = [p] if p is not None else []
         if kind == "settlement" and not parties:
             # "the consent decree with the company": a settlement's counterpart that is no authority is its party
             parties = [p for t in f.roles.get("agent", []) if (p := party_at(story, doc[t])) is not None
@@ -143,11 +153,15 @@ class ActionReader:
             kind = "penalty"
         if not self.is_action(f, kind, moneys, agents, parties, support, measure_verb, legal_frame):
             return []
+        if self.generic_statement(f, trig, support, status, parties, moneys):
+            return []
         explicit_reg = [a for a in agents if a is not None]
         if not explicit_reg:
             agents = [self.sentence_regulator(f, parties, bool(moneys), last)]
-        if not parties and (kind in MONETARY or kind == "order"):
-            parties = [self.story_party(f.trigger)]
+        if not parties and (kind in MONETARY or kind == "order" or f.cls == "noun" and support is not None):
+            parties = [self.story_party(f.trigger)]  # "the decision also includes a reprimand"
+        if f.cls == "noun" and kind == "order" and measure_verb in self.by_trigger:
+            return []  # "an enforcement notice ordering it to stop": the order is the verb's frame
         order_measures = measures(story, f.trigger, measure_verb) if kind == "order" else []
         if kind == "order" and not order_measures:
             return []
@@ -162,6 +176,20 @@ class ActionReader:
             else:
                 out.append(c)
         return out
+
+    def generic_statement(self, f: Frame, trig: Token, support: Token | None, status: str | None,
+                          parties: list[Party], moneys: list[MoneyRef]) -> bool:
+        """What the law allows or a record says, not an event: "companies can be fined up to 4% of turnover", "the
+        regulator can also suspend a licence", "one of the largest penalties the watchdog has ever imposed"."""
+        doc = self.story.doc
+        modals = {c.lower_ for v in (trig, support) if v is not None for c in v.children if c.dep_ == "aux"}
+        if "can" in modals:
+            return True  # what can happen, not what did or is threatened
+        if status in ("threatened", "proposed") and parties and \
+                all(p.kind == "description" and _bare_plural(doc, p) for p in parties):
+            return True  # "companies found to have misled consumers face penalties of up to C$10 million"
+        superlative = any(c.tag_ == "JJS" or c.lower_ == "record" for c in trig.children if c.dep_ in ("amod", "compound"))
+        return superlative and not moneys and f.cls == "noun"
 
     def is_action(self, f: Frame, kind: str, moneys: list[MoneyRef], agents: list[RegRef | None],
                   parties: list[Party], support: Token | None, measure_verb: int | None, legal_frame: Frame) -> bool:
@@ -263,8 +291,8 @@ class ActionReader:
             if m is None or m in out or m.role == "conversion" and m.pair is not None and story.moneys[m.pair] in out:
                 continue
             scale = m.money.amount is None  # a range or a bound: "fines of between 1,000 and 500,000 bolivars"
-            if (m.role == "statutory_max" or scale) and (status is None and m.role == "statutory_max" or
-                                                         f.first("patient") is None):
+            if (m.role == "statutory_max" or scale and status != "proposed") and (
+                    status is None and m.role == "statutory_max" or f.first("patient") is None):
                 continue  # "a maximum fine of €20m", "fines can reach up to €20m": the law's scale, on no one
             if purpose_of(story, m) in ("redress", "damages_claimed", "provision"):
                 continue  # "ordered to pay €5m in compensation to customers"
@@ -576,6 +604,14 @@ def nominal_money(story: Story, tok: Token) -> list[int]:
             continue
         todo += [c for c in t.children if c.dep_ in _NOMINAL]
     return sorted(found)
+
+
+def _bare_plural(doc, p: Party) -> bool:
+    """A plural noun phrase with no determiner or number: "companies", "businesses found to have misled"."""
+    words = doc[p.start:p.end]
+    head = max(words, key=lambda t: t.i == t.head.i or t.head.i < p.start or t.head.i >= p.end) if len(words) else None
+    return head is not None and head.tag_ in ("NNS", "NNPS") and not any(
+        c.dep_ in ("det", "nummod", "poss") for c in head.children)
 
 
 def subject_of(verb: Token) -> Token | None:

@@ -17,12 +17,18 @@ STATUS_RANK = {"threatened": 0, "proposed": 1, "imposed": 2, "reduced": 3, "appe
 def merge(cands: list[Candidate], title_end: int) -> list[Candidate]:
     """The candidates of one story with each action once; ``title_end`` is where the headline ends (characters)."""
     merged: list[Candidate] = []
-    for c in cands:
+    # The body first: a headline's wording ("Qantas agrees to A$100 million penalty") does not overrule the body's
+    # status ("would jointly ask the court to order it to pay").
+    for c in sorted(cands, key=lambda c: c.action.char_start < title_end):
         home = next((m for m in merged if same_action(m.action, c.action)), None)
         if home is None:
             merged.append(c)
         else:
+            status = home.action.status
             absorb(home, c)
+            if c.action.char_start < title_end <= home.action.char_start:
+                home.action.status = status
+    merged.sort(key=lambda c: (c.action.char_start, c.start))
     # A headline restates the story in other words ("orders it to erase French faces"): an action stated only
     # there merges into the body's action of the same kind, regulator and target, whatever its wording.
     body = [m for m in merged if m.action.char_start >= title_end]

@@ -131,8 +131,9 @@ def _legal_form_at(story: Story, i: int) -> int:
             # ", Ltd." of "Co., Ltd.": a comma between the parts of one form
             while end < len(doc) and doc[end].text == "," and p != ",":
                 end += 1
-            if end >= len(doc) or legal_key(doc[end].text) != p:
-                break
+            if end >= len(doc) or legal_key(doc[end].text) != p or \
+                    len(p) <= 4 and "." not in form and not doc[end].text.isupper() and not doc[end].text.istitle():
+                break  # "AS", "SA", "AB" only as written in capitals ("Hafslund AS"), not the words "as", "sa"
             end += 1
         else:
             best = max(best, end)
@@ -309,8 +310,12 @@ def party_at(story: Story, tok: Token, depth: int = 0) -> Party | None:
     if tok.tag_ in ("PRP", "PRP$", "DT", "EX", "WDT", "WP", "CD") or not tok.is_alpha or \
             low in ("days", "weeks", "months", "years", "day", "week", "month", "year"):
         return None
-    if tok.lower_ in COURT_WORDS or tok.lower_ in story.lex["instrument"]:
-        return None  # "the court", "the decision": they decide, they are not sanctioned
+    if tok.lower_ in COURT_WORDS or tok.lower_ in story.lex["instrument"] or tok.lower_ in story.lex["no_party"]:
+        return None  # "the court", "the decision": they decide; "both sides": no party at all
+    following = next((n for n in story.names if n.start == tok.i + 1), None)
+    if following is not None and tok.tag_ in ("NN", "NNS"):
+        # "online electronics retailer Morele.net", "payments company Klarna": the name the noun introduces
+        return Party(best_name(story, following.key), following.kind, following.key, following.start, following.end)
     return _description(story, lo, hi, tok)
 
 

@@ -223,6 +223,11 @@ def regulator_at(story: Story, tok: Token) -> RegRef | None:
     inside = [r for r in story.regs if lo <= r.start < hi and r.kind != "anaphor"]
     if inside:  # the mention the head word belongs to, else the first in the phrase
         return next((r for r in inside if r.start <= tok.i < r.end), inside[0])
+    for child in tok.children:  # "Switzerland's Competition Commission (COMCO)": the name in apposition
+        if child.dep_ == "appos":
+            named = [r for r in story.regs if child.left_edge.i <= r.start <= child.right_edge.i and r.kind != "anaphor"]
+            if named:
+                return named[0]
     anaphor = next((r for r in story.regs if r.kind == "anaphor" and r.start <= tok.i < r.end), None)
     if anaphor is not None:
         return anaphor
