@@ -61,6 +61,7 @@ class ActionReader:
         self.sanction_sentences = {story.sent_of(story.moneys[i].start) for i in self.bound}
         self.acted: Counter = Counter()
         self.kinds_seen: set[str] = set()  # action types the story has told so far: "the fine" may refer to one
+        self.told: list[Candidate] = []  # the candidates of the sentences read so far
 
     def run(self) -> list[Candidate]:
         story = self.story
@@ -68,6 +69,7 @@ class ActionReader:
         for f in self.frames:
             by_sent.setdefault(story.sent_of(f.trigger), []).append(f)
         out: list[Candidate] = []
+        self.told = out
         last: RegRef | None = None
         for si, sent in enumerate(story.sents):
             referent = last
@@ -86,7 +88,7 @@ class ActionReader:
             if acting:
                 last = acting[-1]
             elif named:
-                last = named[-1]
+                last = _actor(story, named)
             for c in own:
                 if c.explicit_regulator and c.reg is not None and c.reg.reg_id:
                     self.acted[c.reg.reg_id] += 1
@@ -156,8 +158,18 @@ class ActionReader:
         if self.generic_statement(f, trig, support, status, parties, moneys):
             return []
         explicit_reg = [a for a in agents if a is not None]
+        if explicit_reg and all(a.reg_id is None and a.kind == "country" for a in explicit_reg):
+            # "agreed to pay $1bn to settle US claims, the agency said": a country named as the claimant stands
+            # for the authority of that country the sentence names
+            named = self.sentence_regulator(f, parties, bool(moneys), last)
+            if named is not None and named.reg_id and \
+                    self.story.rules.regulator_by_id[named.reg_id].country in {a.country for a in explicit_reg}:
+                agents = explicit_reg = [named]
         if not explicit_reg:
             agents = [self.sentence_regulator(f, parties, bool(moneys), last)]
+        if status in ("reduced", "annulled") and all(a is None or a.kind == "court" for a in agents):
+            # "the court cut the penalty to €4bn": the penalty is still the authority's that imposed it
+            agents = [self.imposed_by(kind, agents[0] if agents else None) or a for a in agents] or agents
         if not parties and (kind in MONETARY or kind == "order" or f.cls == "noun" and support is not None):
             parties = [self.story_party(f.trigger)]  # "the decision also includes a reprimand"
         if f.cls == "noun" and kind == "order" and measure_verb in self.by_trigger:
@@ -177,12 +189,23 @@ class ActionReader:
                 out.append(c)
         return out
 
+    def imposed_by(self, kind: str, court: RegRef | None) -> RegRef | None:
+        """The authority of the last action of this type the story told, in the court's jurisdiction."""
+        for c in reversed(self.told):
+            reg = c.reg
+            if c.action.action_type == kind and reg is not None and reg.reg_id and reg.kind != "court" and (
+                    court is None or court.country is None or court.country == c.action.regulator_country):
+                return reg
+        return None
+
     def generic_statement(self, f: Frame, trig: Token, support: Token | None, status: str | None,
                           parties: list[Party], moneys: list[MoneyRef]) -> bool:
         """What the law allows or a record says, not an event: "companies can be fined up to 4% of turnover", "the
         regulator can also suspend a licence", "one of the largest penalties the watchdog has ever imposed"."""
         doc = self.story.doc
-        modals = {c.lower_ for v in (trig, support) if v is not None for c in v.children if c.dep_ == "aux"}
+        verbs = [v for v in (trig, support) if v is not None]
+        verbs += [v.head for v in verbs if v.dep_ == "conj"]  # "can suspend or revoke a licence"
+        modals = {c.lower_ for v in verbs for c in v.children if c.dep_ == "aux"}
         if "can" in modals:
             return True  # what can happen, not what did or is threatened
         if status in ("threatened", "proposed") and parties and \
@@ -315,7 +338,11 @@ class ActionReader:
                     if g.dep_ == "pobj"]
         if not unwrap or tok.i in self.by_trigger:
             return []  # the amount of "alongside the €15m penalty" is that penalty's, not the verb's
-        return [c.i for c in tok.children if c.dep_ in _MONEY_MODIFIERS and c.i in story.money_toks]
+        near = [c for c in tok.children if c.dep_ in _MONEY_MODIFIERS]
+        # "pay $603 million to 44 states" read as a range "603 million to 44" counting the states: the amount
+        # hangs from the number of the bound word
+        near += [g for c in near if c.dep_ == "nummod" for g in c.children if g.dep_ == "quantmod"]
+        return [c.i for c in near if c.i in story.money_toks]
 
     def agents(self, f: Frame, last: RegRef | None) -> list[RegRef | None]:
         """The regulators the frame's agent (and a regulator owner) name; ``None`` for a bound agent that is none."""
@@ -436,10 +463,13 @@ class ActionReader:
         story = self.story
         si = story.sent_of(f.trigger)
         taken = {i for p in parties for i in range(p.start, p.end)}
+        measure = f.first("measure")
+        if measure is not None:  # "must create a privacy committee": what is ordered names no one who orders it
+            taken |= {t.i for t in story.doc[measure].subtree}
         regs = [r for r in story.in_sent(story.regs, si) if r.kind != "anaphor" and r.start not in taken]
         before = [r for r in regs if r.end <= f.trigger]
         if before:
-            return before[-1]
+            return _actor(story, before)
         if regs:
             return min(regs, key=lambda r: r.start - f.trigger)
         countries = story.in_sent(story.countries, si)
@@ -592,6 +622,15 @@ class ActionReader:
 
 _NOMINAL = frozenset({"dobj", "dative", "npadvmod", "appos", "nummod", "compound", "conj", "nmod", "amod",
                       "quantmod", "attr", "oprd"})
+
+
+def _actor(story: Story, regs: list[RegRef]) -> RegRef:
+    """Of the regulators a sentence names, the last one that is a clause's subject ("The Justice Department
+    negotiated the package together with the FTC": the department), else the last one."""
+    doc = story.doc
+    subjects = [r for r in regs if any(t.dep_ in ("nsubj", "nsubjpass") and not r.start <= t.head.i < r.end
+                                       for t in doc[r.start:r.end])]
+    return (subjects or regs)[-1]
 
 
 def nominal_money(story: Story, tok: Token) -> list[int]:
