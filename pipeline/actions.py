@@ -406,6 +406,8 @@ class ActionReader:
             for tok in (doc[t], *doc[t].conjuncts):
                 if tok.i in story.money_toks or tok.i != t and tok.tag_.startswith("VB"):
                     continue  # "fined Google €150m and Facebook €60m" parsed with Facebook a conjunct of "fined"
+                if tok.lower_ in _TOTALS and self.money_tokens(tok):
+                    continue  # "fined a total of $6m": the amount, not a party
                 p = party_at(story, tok)
                 if p is not None and not any(q.key == p.key for q in out):
                     out.append(p)
@@ -553,12 +555,14 @@ class ActionReader:
         plural = doc[f.trigger].tag_ in ("NNS", "NNPS")
         periodic = any(m.money.per_period for m in moneys)
         regs = agents if plural or each else agents[:1]
-        if len(ps) > 1 and len(ps) == len(ms):
-            pairs = list(zip(ps, ms))
+        if len(ps) > 1 and len(ps) == len(ms):  # in the order the text gives them
+            pairs = list(zip(ps, sorted(ms, key=lambda m: m.start if m is not None else 0)))
         elif len(ps) > 1 and (each or plural or periodic or not moneys):
             pairs = [(p, m) for p in ps for m in ms]
-        else:
-            pairs = [(ps[0], m) for m in ms]
+        else:  # the party that is the subject of the verb the amount is the object of, else the first
+            pairs = [(next((p for p in ps if p is not None and p.explicit and m is not None and any(
+                doc[k].dep_ in ("nsubj", "nsubjpass") and doc[k].head.i == doc[m.start:m.end].root.head.i
+                for k in range(p.start, p.end))), ps[0]), m) for m in ms]
         return [(r, p, m) for r in regs or [None] for p, m in pairs]
 
     def candidate(self, f: Frame, kind: str, reg: RegRef | None, reg_explicit: bool, party: Party | None,

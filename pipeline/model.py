@@ -35,10 +35,11 @@ class ModelError(RuntimeError):
 def problems(meta: dict) -> list[str]:
     """What is wrong with a model's ``meta.json`` for this pipeline; empty when it fits.
 
-    >>> problems({"lang": "en", "name": "core_web_sm", "version": "3.8.0", "components": ["tok2vec", "ner"]})
+    >>> problems({"lang": "en", "name": "core_web_sm", "version": "3.8.0",
+    ...           "components": ["tok2vec", "tagger", "parser", "ner"]})
     []
-    >>> problems({"lang": "en", "name": "core_web_md", "version": "3.7.1", "components": ["tok2vec"]})
-    ["model name 'en_core_web_md', expected en_core_web_sm", 'version 3.7.1, expected 3.8.x', "no 'ner' component"]
+    >>> problems({"lang": "en", "name": "core_web_md", "version": "3.7.1", "components": ["tok2vec", "tagger", "ner"]})
+    ["model name 'en_core_web_md', expected en_core_web_sm", 'version 3.7.1, expected 3.8.x', "no 'parser' component"]
     """
     found = []
     name = f"{meta.get('lang')}_{meta.get('name')}"

@@ -54,7 +54,7 @@ _LINE_END = re.compile(r"[.!?:;\"'”’)]$")
 
 
 def hard_wrapped(text: str) -> bool:
-    """Whether ``text`` is wrapped at a fixed width, as newswire and plain-text mail are: most of its lines are long
+    r"""Whether ``text`` is wrapped at a fixed width, as newswire and plain-text mail are: most of its lines are long
     and many of them stop in mid-sentence. Then a single line break is a space, and only a blank line or an indented
     line starts a paragraph.
 

@@ -83,7 +83,24 @@ def find_names(story: Story) -> None:
     taken = {i for n in ruled for i in range(n.start, n.end)}
     found = [n for n in found if not taken & set(range(n.start, n.end))] + ruled
     found += _recurring_names(story, blocked, found)
+    _one_word_persons(story, found)
     story.names = sorted(found, key=lambda n: n.start)
+
+
+def _one_word_persons(story: Story, names: list[Name]) -> None:
+    """News names a person in full before it uses the surname alone ("Tim Cook ... Cook said"), or with a title
+    ("Mr Cook"). A one-word PERSON entity with neither is the model's misreading of a company ("fined Meta"): an
+    organisation, so "it" can refer to it."""
+    doc = story.doc
+    surnames = {doc[n.end - 1].lower_ for n in names if n.label == "PERSON" and n.end - n.start > 1}
+    for n in names:
+        if n.end - n.start != 1:
+            continue
+        if doc[n.start].lower_ in surnames:
+            n.label = "PERSON"  # "Grossman is charged" read as an organisation after "Israel G. Grossman"
+        elif n.label == "PERSON" and not (
+                n.start > 0 and doc[n.start - 1].lower_.rstrip(".") in story.lex["person_title"]):
+            n.label = "ORG"
 
 
 def _name(story: Story, span: Span, label: str) -> Name:
@@ -197,7 +214,8 @@ def _capital_runs(story: Story, blocked: set[int]) -> list[Name]:
 
 
 def _recurring_names(story: Story, blocked: set[int], found: list[Name]) -> list[Name]:
-    """Names the model missed but the story repeats: "Facebook" untagged in every sentence it opens.
+    """Names the model missed but the story repeats: "Facebook" untagged in every sentence it opens, or tagged in
+    one sentence and not in another.
 
     A run of capitalised words outside every entity and rule span counts when it also stands inside a sentence at
     least once (a capital there is a name, not the start of a sentence) and occurs twice or more.
@@ -227,8 +245,11 @@ def _recurring_names(story: Story, blocked: set[int], found: list[Name]) -> list
         if r[-1].lower_ not in lex.non_target and r.text.casefold() not in lex.country_names and r.text not in _CALENDAR:
             by_text.setdefault(r.text, []).append(r)
     out = []
-    for spans in by_text.values():
-        if len(spans) >= 2 and any(not sp[0].is_sent_start for sp in spans):
+    labels = {n.text: n.label for n in found}
+    for text, spans in by_text.items():
+        if text in labels:  # a mention of a name the model tagged elsewhere ("fined Meta ... Meta said")
+            out.extend(_name(story, sp, labels[text]) for sp in spans)
+        elif len(spans) >= 2 and any(not sp[0].is_sent_start for sp in spans):
             out.extend(_name(story, sp, "NAME") for sp in spans)
     return out
 
@@ -304,7 +325,7 @@ def party_at(story: Story, tok: Token, depth: int = 0) -> Party | None:
             return found
         if story.main_org:
             return Party(story.main_org, "organisation", target_key(story.main_org), lo, hi, explicit=False)
-        found = named_before(story, tok.i, "organisation")
+        found = named_before(story, tok.i, "organisation", company=True)
         if found is not None:
             return found
     if tok.tag_ in ("PRP", "PRP$", "DT", "EX", "WDT", "WP", "CD") or not tok.is_alpha or \
@@ -398,12 +419,15 @@ def _described_as(story: Story, noun: str, i: int) -> Party | None:
     return None
 
 
-def named_before(story: Story, i: int, want: str | None, sentences: int = 2) -> Party | None:
+def named_before(story: Story, i: int, want: str | None, sentences: int = 2, company: bool = False) -> Party | None:
     """The last party of kind ``want`` (any when ``None``) named before token ``i``, in its sentence or the
-    ``sentences`` before, that is not a regulator."""
+    ``sentences`` before, that is not a regulator. For ``company`` ("the company"), a name with a legal form
+    ("Wheeling Steel Corp") comes before a bare one, which may be a place or a product."""
     lo = story.sents[max(0, story.sent_of(i) - sentences)].start
     names = [n for n in story.names if lo <= n.start and n.end <= i and (want is None or n.kind == want)
              and not any(r.start <= n.start < r.end for r in story.regs)]
+    if company:
+        names = [n for n in names if any(_legal_form_at(story, k) > k for k in range(n.start, n.end))] or names
     if not names:
         return None
     n = names[-1]

@@ -29,7 +29,8 @@ CUE_GROUPS = ("periodic", "sanction", "role", "status", "negation", "reg_noun", 
 # Word lists the extractor's logic consults token by token (not matched as spans); each must be present once.
 LEXICONS = ("by_regulator", "on_target", "coordination", "each", "conversion_gap", "conditional", "announced",
             "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun", "relative", "decided", "starting", "purpose", "acting_noun", "acting_verb", "auxiliary",
-            "not_a_measure", "legal_matter", "sanction_word", "instrument", "shared_name", "no_party")
+            "not_a_measure", "legal_matter", "sanction_word", "instrument", "shared_name", "no_party",
+            "person_title")
 
 
 class RulesError(ValueError):

@@ -224,7 +224,7 @@ def test_corpus_every_action_has_its_event_and_case(corpus_run):
     ("eur_tolerance\t0.05", "expected 3 fields"),
 ])
 def test_bad_events_rule_file_stops_with_clear_error(tmp_path, bad_line, message):
-    for p in RULES_DIR.glob("*.tsv"):
+    for p in RULES_DIR.glob("*.*"):
         shutil.copy(p, tmp_path / p.name)
     with (tmp_path / "events.tsv").open("a", encoding="utf-8") as fh:
         fh.write(bad_line + "\n")

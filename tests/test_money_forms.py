@@ -246,7 +246,7 @@ def test_long_adversarial_text_is_read(text):
 
 
 def test_bad_bounds_file_stops_with_clear_error(tmp_path):
-    for p in RULES_DIR.glob("*.tsv"):
+    for p in RULES_DIR.glob("*.*"):
         shutil.copy(p, tmp_path / p.name)
     with (tmp_path / "bounds.tsv").open("a", encoding="utf-8") as fh:
         fh.write("roughly\tabout\n")
