@@ -32,6 +32,7 @@ from .normalise import Money
 from .orders import measures
 from .parties import Party, named_before, party_at, target_key
 from .records import Action
+from .rules import AMOUNT_CLASSES
 from .regulators import Registry, RegRef, place_or_adjective, regulator_at, story_country, story_regulator
 from .status import carry_appeals, cue_status, frame_status, generic
 from .story import Candidate, Story, clause_root, gap
@@ -147,7 +148,7 @@ class ActionReader:
         if f.cls == "grant" and not any(c.dep_ in ("dobj", "npadvmod") and c.lower_ in _TIME_UNITS
                                          for c in trig.children):
             return []  # "gave publishers until April to adapt": guidance; an order gives a length of time
-        if f.cls == "impose" and (not moneys or any(a is not None and a.kind == "named" for a in agents) or
+        if f.cls in AMOUNT_CLASSES and (not moneys or any(a is not None and a.kind == "named" for a in agents) or
                                   self.non_authority(next((c for c in trig.children if c.dep_ == "nsubj"), None))):
             return []  # "issued a statement", "GenCorp announced a $1.6bn buyback": a fine only with an amount of
             # its own, from an authority
@@ -189,6 +190,18 @@ class ActionReader:
                 out.append(c)
         return out
 
+    def told_parties(self) -> list[Party]:
+        """The named parties of the actions told so far, the latest first, as many as the last sentence that
+        named two or more told of ("fined Google ... and Meta ...; ordered both companies to ...")."""
+        by_sent: dict[int, list[Party]] = {}
+        for c in self.told:
+            a = c.action
+            if c.explicit_target and a.target and a.target_kind != "description":
+                group = by_sent.setdefault(c.sent_index, [])
+                if not any(p.text == a.target for p in group):
+                    group.append(Party(a.target, a.target_kind, target_key(a.target), 0, 0, explicit=False))
+        return next((g for _, g in sorted(by_sent.items(), reverse=True) if len(g) >= 2), [])
+
     def imposed_by(self, kind: str, court: RegRef | None) -> RegRef | None:
         """The authority of the last action of this type the story told, in the court's jurisdiction."""
         for c in reversed(self.told):
@@ -208,11 +221,21 @@ class ActionReader:
         modals = {c.lower_ for v in verbs for c in v.children if c.dep_ == "aux"}
         if "can" in modals:
             return True  # what can happen, not what did or is threatened
+        if any(v.dep_ in ("xcomp", "ccomp") and v.head.lower_ in self.story.lex["permission"] for v in verbs):
+            return True  # "the rules allow the authority to fine a company up to 1% of turnover"
+        t = trig
+        for _ in range(3):  # "the largest amount ever paid to settle a case": a record, not an event
+            if any(c.dep_ == "advmod" and c.lower_ == "ever" for c in t.children):
+                return True
+            t = t.head
         if status in ("threatened", "proposed") and parties and \
                 all(p.kind == "description" and _bare_plural(doc, p) for p in parties):
             return True  # "companies found to have misled consumers face penalties of up to C$10 million"
-        superlative = any(c.tag_ == "JJS" or c.lower_ == "record" for c in trig.children if c.dep_ in ("amod", "compound"))
-        return superlative and not moneys and f.cls == "noun"
+        def superlative(t: Token) -> bool:
+            return any(c.tag_ == "JJS" or c.lower_ == "record" for c in t.children if c.dep_ in ("amod", "compound"))
+        if trig.dep_ in ("acl", "relcl") and superlative(trig.head) and not moneys:
+            return True  # "the largest amount paid to settle such a case"
+        return superlative(trig) and not moneys and f.cls == "noun"
 
     def is_action(self, f: Frame, kind: str, moneys: list[MoneyRef], agents: list[RegRef | None],
                   parties: list[Party], support: Token | None, measure_verb: int | None, legal_frame: Frame) -> bool:
@@ -299,7 +322,7 @@ class ActionReader:
         for t in f.roles.get("revised") or f.roles.get("money", []):
             # An imposing verb's object is its amount itself, not what an amount modifies ("announced a $1.6bn
             # buyback"); but an amount hanging from its author is the misparse of "the €50m that the CNIL imposed".
-            toks += self.money_tokens(doc[t], unwrap=f.cls != "impose" or t in agents)
+            toks += self.money_tokens(doc[t], unwrap=f.cls not in AMOUNT_CLASSES or t in agents)
         for t in f.roles.get("patient", []):
             for c in doc[t].conjuncts:
                 toks += [g.i for g in c.children if g.dep_ in _MONEY_MODIFIERS and g.i in story.money_toks]
@@ -374,6 +397,13 @@ class ActionReader:
                 if ref is not None:
                     return ref
             return self.support_agent(tok, last, depth)
+        if tok.tag_ == "PRP" and tok.dep_ in ("nsubj", "nsubjpass") and tok.head.dep_ == "ccomp" and depth < 3:
+            # "The commissioner said she had fined ...": the one who reports it
+            speaker = next((c for c in tok.head.head.children if c.dep_ == "nsubj"), None)
+            if speaker is not None and speaker.tag_ != "PRP":
+                ref = self.regulator_of(speaker, last, depth + 1)
+                if ref is not None and ref.kind != "named":  # not "OpenAI said it will appeal"
+                    return ref
         ref = regulator_at(story, tok)
         if ref is not None and ref.kind == "anaphor" or ref is None and (
                 tok.lower_ in ("it", "they") and tok.tag_ == "PRP" or tok.lower_ in story.lex["shared_name"] or
@@ -402,7 +432,11 @@ class ActionReader:
         toks += [t for t in f.roles.get("owner", []) if regulator_at(story, doc[t]) is None and
                  (doc[t].dep_ == "poss" or any(n.start <= t < n.end for n in story.names))]
         out: list[Party] = []
+        plural_refs = [c for c in story.cues.get("target_ref", []) if c.id_ == "targets"]
         for t in toks:
+            if any(c.start <= t < c.end for c in plural_refs):
+                out += [p for p in self.told_parties() if not any(q.key == p.key for q in out)]
+                continue  # "ordered both companies to ...": each party the story told of
             for tok in (doc[t], *doc[t].conjuncts):
                 if tok.i in story.money_toks or tok.i != t and tok.tag_.startswith("VB"):
                     continue  # "fined Google €150m and Facebook €60m" parsed with Facebook a conjunct of "fined"
@@ -451,6 +485,8 @@ class ActionReader:
             return True  # a consent decree, a plea agreement
         if any(a is not None and a.kind in ("registry", "description", "country", "court") for a in agents):
             return True
+        if f.cls == "noun" and "settlement" in self.kinds_seen and f.roles.get("owner"):
+            return True  # "second only to Boesky's $100m settlement" in a story of enforcement settlements
         clause = clause_root(trig) if f.cls == "noun" else trig
         words = {t.lower_ for t in clause.subtree} | {t.lower_ for t in trig.children}
         return bool(words & story.lex["legal_matter"])

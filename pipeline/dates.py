@@ -90,6 +90,17 @@ def _clause_start(story: Story, i: int) -> int:
     return j
 
 
+def _decided(story: Story, d: DateRef) -> bool:
+    """The date is marked as a decision's: "adopted in April", or the object of a decision verb ("adopted the fine
+    on 10 March")."""
+    if any(w in story.lex["decided"] for w in story.words(d.start - 2, d.start)):
+        return True
+    head = story.doc[d.start:d.end].root.head
+    if head.dep_ == "prep":
+        head = head.head
+    return head.lower_ in story.lex["decided"]
+
+
 def date_for(story: Story, a0: int, a1: int, si: int, sanction_sentences: set[int]) -> DateRef | None:
     """The decision date of the action anchored at tokens ``[a0, a1)`` of sentence ``si``, or ``None``.
 
@@ -102,15 +113,14 @@ def date_for(story: Story, a0: int, a1: int, si: int, sanction_sentences: set[in
     if not found:
         # "It said the decision, adopted in April, found ...": a date marked as the decision's, just after
         until = sents[min(si + 2, len(sents) - 1)].end
-        marked = [d for d in plain if sent.end <= d.start < until
-                  and any(w in story.lex["decided"] for w in story.words(d.start - 2, d.start))]
+        marked = [d for d in plain if sent.end <= d.start < until and _decided(story, d)]
         if marked:
             return marked[0]
         if si + 1 < len(sents) and si + 1 not in sanction_sentences:
             # "The watchdog announced the penalty on Friday." right after the sentence that states the penalty, with
             # no amount of its own (a sentence about a funding round dates that round, not the penalty).
             nxt = sents[si + 1]
-            refers = any(story.cues_in(g, si + 1) for g in ("action", "sanction", "reg_ref"))
+            refers = any(story.cues_in(g, si + 1) for g in ("action", "sanction"))
             later = [d for d in plain if nxt.start <= d.start < nxt.end]
             amounts = any(nxt.start <= m.start < nxt.end for m in story.moneys)
             if refers and len(later) == 1 and not amounts:

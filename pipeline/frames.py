@@ -16,14 +16,14 @@ from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
-from .rules import ACTION_CLASSES, FRAME_CLASSES, STATUS_CLASSES, FramePattern, Rules, RulesError, anchor_word
+from .rules import ACTION_CLASSES, AMOUNT_CLASSES, FRAME_CLASSES, STATUS_CLASSES, FramePattern, Rules, RulesError, anchor_word
 
 VERB_TAGS = ["VB", "VBD", "VBG", "VBN", "VBP", "VBZ"]
 NOUN_TAGS = ["NN", "NNS", "NNP", "NNPS"]
 # What part of speech an anchor of each trigger class must have: the tagger tells "fined" (verb) from "fine"
 # (noun) and "orders" (verb) from "orders" (noun).
 CLASS_TAGS = {"verb": VERB_TAGS, "settle": VERB_TAGS, "noun": NOUN_TAGS, "modal": ["MD"], "impose": VERB_TAGS,
-              "grant": VERB_TAGS}
+              "seek": VERB_TAGS, "grant": VERB_TAGS}
 # The tagger often calls "fine" an adjective or adverb after other modifiers ("a €5 million data protection fine":
 # JJ); in a noun's place in the tree it is the noun.
 NOMINAL_DEPS = {"nsubj", "nsubjpass", "dobj", "pobj", "conj", "appos", "attr", "dative", "ROOT", "npadvmod", "oprd"}
@@ -129,8 +129,8 @@ class FrameFinder:
             hit = self.kind.get((cls, *words)) or self.kind.get((cls, *[w for w in words if w != "-"]))
             if hit:
                 return hit
-        if cls == "impose":
-            return "fine"  # an imposing verb's amount is a fine
+        if cls in AMOUNT_CLASSES:
+            return "fine"  # the amount an authority imposes or seeks is a fine
         return None
 
     def _bind(self, doc: Doc, frames: dict[int, Frame], p: FramePattern, trig: int, toks: list[int]) -> None:

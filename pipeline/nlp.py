@@ -105,6 +105,15 @@ def make_paragraph_breaks(nlp: Language, name: str):
                 before = toks[i - 2] if prev.is_space and i > 1 else prev
                 if blank or not _LINE_END.search(before.text) and tok.text[:1].isupper():
                     starts[i] = True  # a blank line, or a line with no closing punctuation (a headline), ends one
+        datelines = []
+        for i in range(len(toks)):
+            if i == 0 or starts[i] and ("\n" in toks[i - 1].text or "\n" in toks[i - 1].whitespace_):
+                end = dateline_end(toks, i)
+                if end:
+                    datelines.append(doc[i:end])
+                    if end < len(toks):
+                        starts[end] = True
+        doc.spans["dateline"] = datelines
         for i in range(1, len(toks)):
             # Whitespace (the blank line between paragraphs) ends the sentence before it, never starts one.
             if toks[i].is_space and starts[i]:
@@ -119,15 +128,46 @@ def make_paragraph_breaks(nlp: Language, name: str):
     return paragraph_breaks
 
 
+_DASHES = frozenset({"-", "--", "—", "–"})
+
+
+def dateline_end(toks: list, i: int) -> int:
+    """The end of a newswire dateline starting at token ``i`` ("WASHINGTON, Nov 14 -", "NEW YORK (Reuters) -",
+    "LONDON -"), else 0. The place is where the reporter filed from, not a party or a regulator; the words after the
+    dash start the story's first sentence.
+
+    A dateline is a run of capitals, then optionally a comma with up to three short date words, or a bracketed
+    source, then a dash.
+    """
+    j, n = i, len(toks)
+    while j < n and j - i < 4 and toks[j].is_upper and any(c.isalpha() for c in toks[j].text):
+        j += 1
+    if j == i or j >= n:
+        return 0
+    if toks[j].text == ",":
+        k = j + 1
+        while k < n and k - j <= 3 and (toks[k].is_digit or toks[k].is_title or toks[k].text == "."):
+            k += 1
+        j = k
+    elif toks[j].text == "(":
+        k = j + 1
+        while k < n and k - j <= 3 and toks[k].text != ")":
+            k += 1
+        j = k + 1 if k < n and toks[k].text == ")" else j
+    return j + 1 if j < n and toks[j].text in _DASHES else 0
+
+
 def _cases(form: str) -> set[str]:
     return {form, form.lower(), form.upper()}
 
 
 def legal_token_cases(rules: Rules) -> dict[str, list[dict]]:
     """Tokenizer special cases that keep the dots of legal forms and initials inside one token ("S.L.", "Sp.",
-    "o.o."), and split "m." and "k." after an amount ("€5m.") that the default exceptions keep as initials."""
+    "o.o.", also before a full stop: "S.L.."), and split "m." and "k." after an amount ("€5m.") that the default exceptions keep as initials."""
     cases = {w: [{"ORTH": w}] for form in rules.legal_forms for f in _cases(form) for w in f.split()
              if w.endswith(".") and any(c.isalpha() for c in w)}
+    # "on ACME, S.L.. The fine": the form keeps its dot and the sentence ends with the next one
+    cases.update({w + ".": [{"ORTH": w}, {"ORTH": "."}] for w in list(cases)})
     cases.update({"m.": [{"ORTH": "m"}, {"ORTH": "."}], "k.": [{"ORTH": "k"}, {"ORTH": "."}]})
     return cases
 

@@ -75,7 +75,8 @@ def find_names(story: Story) -> None:
     """Fill ``story.names``, sorted by position."""
     # Tokens of regulators and laws are never part of a party's name; a country inside a longer name is ("British
     # Airways").
-    blocked = {i for sp in (*story.regs, *story.laws) for i in range(sp.start, sp.end)}
+    blocked = {i for sp in (*story.regs, *story.laws, *story.doc.spans.get("dateline", []))
+               for i in range(sp.start, sp.end)}
     found = _entities(story, blocked)
     ruled = _legal_names(story, blocked) + _capital_runs(story, blocked)
     # A rule-found name that covers more of the words wins over the entity inside it ("NORDIC TELECOM, S.L." over
@@ -157,8 +158,15 @@ def _legal_form_at(story: Story, i: int) -> int:
     return best
 
 
+_DOMAIN_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.[a-z]{2,6}$")
+
+
 def _name_token(t: Token) -> bool:
-    return t.text[:1].isupper() and any(c.isalpha() for c in t.text)
+    """A word that can be part of a name: capitalised, or a brand written in lower case as a web address or
+    with an inner capital ("notebooksbilliger.de AG", "eBay Inc")."""
+    text = t.text
+    return any(c.isalpha() for c in text) and (text[:1].isupper() or bool(_DOMAIN_NAME.match(text)) or
+                                               t.is_alpha and any(c.isupper() for c in text[1:]))
 
 
 def _legal_names(story: Story, blocked: set[int]) -> list[Name]:
@@ -229,7 +237,7 @@ def _recurring_names(story: Story, blocked: set[int], found: list[Name]) -> list
     i, n = 0, len(doc)
     while i < n:
         t = doc[i]
-        if i in skip or not t.text[:1].isupper() or not any(c.isalpha() for c in t.text) or t.is_stop:
+        if i in skip or not _name_token(t) or t.is_stop:
             i += 1
             continue
         j = i + 1
@@ -246,6 +254,10 @@ def _recurring_names(story: Story, blocked: set[int], found: list[Name]) -> list
             by_text.setdefault(r.text, []).append(r)
     out = []
     labels = {n.text: n.label for n in found}
+    for n in found:  # "notebooksbilliger.de AG ... notebooksbilliger.de said": the name without its legal form
+        form = next((k for k in range(n.start + 1, n.end) if _legal_form_at(story, k) > k), None)
+        if form is not None:
+            labels.setdefault(doc[n.start:form].text.rstrip(" ,"), n.label)
     for text, spans in by_text.items():
         if text in labels:  # a mention of a name the model tagged elsewhere ("fined Meta ... Meta said")
             out.extend(_name(story, sp, labels[text]) for sp in spans)

@@ -76,10 +76,14 @@ def find_regulators(story: Story, registry: Registry) -> None:
     rules = story.rules
     regs = filter_spans([sp for sp in spans if sp.label_ == "REG"])
     taken = {i for sp in regs for i in range(sp.start, sp.end)}
+    # the place a wire story was filed from is no country that acts
+    dateline = {i for sp in story.doc.spans.get("dateline", []) for i in range(sp.start, sp.end)}
     out = [RegRef(sp.start, sp.end, sp.text, sp.start_char, sp.end_char, sp.id_,
                   rules.regulator_by_id[sp.id_].country, "registry") for sp in regs]
-    story.countries = filter_spans([sp for sp in spans if sp.label_ == "COUNTRY" and not taken & set(range(sp.start, sp.end))])
-    story.regions = filter_spans([sp for sp in spans if sp.label_ == "REGION" and not taken & set(range(sp.start, sp.end))])
+    story.countries = filter_spans([sp for sp in spans if sp.label_ == "COUNTRY"
+                                    and not (taken | dateline) & set(range(sp.start, sp.end))])
+    story.regions = filter_spans([sp for sp in spans if sp.label_ == "REGION"
+                                  and not (taken | dateline) & set(range(sp.start, sp.end))])
     used_country: set[int] = set()
     for noun in filter_spans(story.cues.get("reg_noun", [])):
         if not any(r.start <= noun.start < r.end for r in out):
@@ -105,6 +109,10 @@ def _description(story: Story, noun: Span, found: list[RegRef], used_country: se
     # "the DPA of Saxony", "the data protection authority in Hesse": the place right after "of"/"in"
     after = [c for c in (*story.countries, *story.regions) if noun.end < c.start <= noun.end + 2 < sent.end + 2
              and doc[noun.end].lower_ in ("of", "in", "for") and all(not t.is_punct for t in doc[noun.end:c.start])]
+    prep = next((c for c in doc[noun.end - 1].children if c.dep_ == "prep" and c.lower_ in ("of", "in", "for")), None)
+    if prep is not None:  # parsed: "the commissioner of the German state of Lower Saxony": the state
+        within = [c for c in (*story.regions, *story.countries) if prep.i < c.start and c.end <= prep.right_edge.i + 1]
+        after = [c for c in within if c.label_ == "REGION"] + [c for c in within if c.label_ == "COUNTRY"] or after
     region = next((g for g in reversed(before) if g.label_ == "REGION"), None)
     country = next((c for c in reversed(before) if c.label_ == "COUNTRY"), None)
     if region is not None and (country is None or region.start > country.start):

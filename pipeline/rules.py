@@ -30,7 +30,7 @@ CUE_GROUPS = ("periodic", "sanction", "role", "status", "negation", "reg_noun", 
 LEXICONS = ("by_regulator", "on_target", "coordination", "each", "conversion_gap", "conditional", "announced",
             "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun", "relative", "decided", "starting", "purpose", "acting_noun", "acting_verb", "auxiliary",
             "not_a_measure", "legal_matter", "sanction_word", "instrument", "shared_name", "no_party",
-            "person_title")
+            "person_title", "permission")
 
 
 class RulesError(ValueError):
@@ -326,9 +326,10 @@ def load_cues(path: Path) -> tuple[Cue, ...]:
 TRIGGER_CLASSES = ("verb", "noun", "settle", "modal", "grant", "impose", "pay", "receive", "face", "seek", "agree", "sentence",
                    "appeal", "reduce", "annul")
 ACTION_CLASSES = ("verb", "noun", "settle", "modal", "grant")  # the classes whose words are actions, not support verbs
-# Classes whose words anchor a frame: the action words, and the verbs that impose an amount ("the €50m that the
-# CNIL imposed on Google": a fine when, and only when, it binds an amount).
-FRAME_CLASSES = (*ACTION_CLASSES, "impose")
+# Classes whose words anchor a frame: the action words, and the verbs that impose or seek an amount ("the €50m that
+# the CNIL imposed on Google", "the £27m the regulator proposed": a fine when, and only when, it binds an amount).
+AMOUNT_CLASSES = ("impose", "seek")
+FRAME_CLASSES = (*ACTION_CLASSES, *AMOUNT_CLASSES)
 STATUS_CLASSES = {"appeal": "appealed", "reduce": "reduced", "annul": "annulled"}
 ROLES = ("agent", "patient", "money", "revised", "owner", "measure", "legal", "status")
 REL_OPS = (">", "<", ">>", "<<", ".", ";", "$+", "$-", ".*", ";*", "$++", "$--")

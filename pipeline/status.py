@@ -32,6 +32,8 @@ def frame_status(story: Story, frame: Frame, support: Token | None) -> str | Non
     """What the frame's grammar says of its status, or ``None`` when it says nothing."""
     if frame.statuses:
         return frame.statuses[0]
+    if frame.cls == "seek":
+        return "proposed"  # "the £27m the regulator proposed", "the penalty the agency seeks"
     trig = story.doc[frame.trigger]
     heads = [trig] + ([support] if support is not None else [])
     for verb in heads:
@@ -39,7 +41,8 @@ def frame_status(story: Story, frame: Frame, support: Token | None) -> str | Non
         if modals & THREAT_MODALS:
             return "threatened"
         if modals & INTENT_MODALS and frame.cls not in _AGREED_CLASSES and (support is None or support.lower_ not in
-                                                                          story.rules.trigger_forms("pay", "agree")):
+                                                                          story.rules.trigger_forms("pay", "agree")) \
+                and not _under_instrument(story, verb):
             return "proposed"
     if _conditional(trig) or _awaited(trig):
         return "threatened"
@@ -54,6 +57,15 @@ def frame_status(story: Story, frame: Frame, support: Token | None) -> str | Non
     if any(c.dep_ in ("amod", "compound") and c.lower_ in PROPOSED_WORDS for c in trig.children):
         return "proposed"  # "a proposed settlement", "the draft decision"
     return None
+
+
+def _under_instrument(story: Story, verb: Token) -> bool:
+    """The verb happens "under" a decision already taken: "will also be barred for life under the settlement",
+    "must stop within 90 days under the order": a term of it, not an intention."""
+    nouns = story.rules.trigger_forms("noun")
+    return any(c.dep_ == "prep" and c.lower_ == "under" and any(
+        g.dep_ == "pobj" and (g.lower_ in nouns or g.lower_ in story.lex["instrument"]) for g in c.children)
+        for c in verb.children)
 
 
 def _conditional(tok: Token) -> bool:
@@ -142,6 +154,10 @@ def carry_appeals(story: Story, si: int, candidates: list[Candidate], own: list[
     words = story.words(story.sents[si].start, story.sents[si].end)
     that = any(w == "that" and nxt in story.lex["case_noun"] for w, nxt in zip(words, words[1:]))
     recent = [c for c in candidates if si - 2 <= c.sent_index < si] if that else candidates
+    if not parties and any(w in story.lex["case_noun"] for w in words):
+        # "The decision is not yet final, as it has been appealed": the decision just told, whoever its party
+        recent = [c for c in candidates if si - 3 <= c.sent_index < si]
+        parties = {target_key(c.action.target or "") for c in recent}
     # "Meta is appealing against both fines": the fines, not the orders of the same story
     kinds = {c.id_ for c in story.cues_in("action", si) if any(0 <= c.start - a.end <= 4 for a in cues)}
     for c in recent:
