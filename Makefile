@@ -7,6 +7,7 @@ OUT    ?= outputs
 CORPUS ?= corpus/articles
 EXTERNAL ?= ../shared/eval/gdpr_fines_privacyaffairs/gdpr_violations.tsv
 MONEY    ?= ../shared/eval/duckling_money/amountofmoney_en.jsonl
+WIRE     ?= ../shared/eval/reuters_dev
 N ?= 2000
 SEED ?= 1
 SHARE ?= 0.5
@@ -58,8 +59,9 @@ report: $(TABLES) ## Write outputs/report.html (self-contained charts and tables
 test: $(STAMP) ## Set up .venv and run the tests (unit, doctest, end-to-end)
 	$(PY) -m pytest
 
-eval: $(STAMP) ## Score against corpus/gold (fails below the floors); also the external GDPR table when present
-	$(PY) -m pipeline eval corpus --out $(OUT)/eval $(if $(wildcard $(EXTERNAL)),--external $(EXTERNAL)) $(if $(wildcard $(MONEY)),--money $(MONEY))
+eval: $(STAMP) ## Score the team corpus and the real sets in ../shared/eval; fails below any floor
+	$(PY) -m pipeline eval corpus --out $(OUT)/eval $(if $(wildcard $(EXTERNAL)),--external $(EXTERNAL)) \
+	  $(if $(wildcard $(WIRE)),--wire $(WIRE)) $(if $(wildcard $(MONEY)),--money $(MONEY))
 
 bench: $(STAMP) ## Time the pipeline against bare spaCy NER on N synthetic articles (N=2000 SEED=1 SHARE=0.5 REPEAT=1)
 	$(PY) -m pipeline.bench --n $(N) --seed $(SEED) --share $(SHARE) --repeat $(REPEAT) --json $(OUT)/bench/bench.json
