@@ -47,7 +47,7 @@ run: $(STAMP) ## Set up .venv and run the pipeline on corpus/ into outputs/
 
 # The tables export and report read; rebuilt when the corpus, the rules or the code change.
 TABLES := $(OUT)/events.parquet
-$(TABLES): $(STAMP) $(wildcard rules/*.tsv) $(wildcard pipeline/*.py) $(shell find $(CORPUS) -type f 2>/dev/null)
+$(TABLES): $(STAMP) $(wildcard rules/*) $(wildcard pipeline/*.py) $(shell find $(CORPUS) -type f 2>/dev/null)
 	$(PY) -m pipeline run $(CORPUS) --out $(OUT)
 
 export: $(TABLES) ## Write outputs/enforcement.xlsx and outputs/csv/*.csv from the run's tables (runs it if stale)

@@ -429,8 +429,10 @@ class ActionReader:
         toks = list(f.roles.get("patient", []))
         # An owner is a party when it is a name or a possessive ("Google's fine", "the bank's penalty"), not a
         # modifier that says what the action is about ("an overdue payment penalty", "a lawsuit settlement").
-        toks += [t for t in f.roles.get("owner", []) if regulator_at(story, doc[t]) is None and
-                 (doc[t].dep_ == "poss" or any(n.start <= t < n.end for n in story.names))]
+        owners = [t for t in f.roles.get("owner", []) if regulator_at(story, doc[t]) is None]
+        possessors = [t for t in owners if doc[t].dep_ == "poss"]
+        # "Google's Android fine": the possessor is the party, the name compounded with the noun its subject
+        toks += possessors or [t for t in owners if any(n.start <= t < n.end for n in story.names)]
         out: list[Party] = []
         plural_refs = [c for c in story.cues.get("target_ref", []) if c.id_ == "targets"]
         for t in toks:
@@ -624,7 +626,8 @@ class ActionReader:
         if money is not None and money.money.per_period and a.status == "imposed" and \
                 any(w in story.lex["conditional"] for w in story.words(sent.start, sent.end)):
             a.status = "threatened"  # "€100,000 for each day of delay if it fails to comply" has not been imposed
-        d = date_for(story, a0, a1, si, self.sanction_sentences - {si})
+        d = date_for(story, a0, a1, si, self.sanction_sentences - {si},
+                     later=a.status not in ("reduced", "annulled"))
         if d is not None and d.value is not None:
             a.decision_date, a.date_precision = d.value.value, d.value.precision
             mentions.append(("date", d.span.start_char, d.span.end_char))

@@ -65,7 +65,7 @@ def find_dates(story: Story) -> None:
         if value is None and "," in text:
             # the model runs a date into the name after it ("on Saturday, Musk and Tesla ..."): the part before
             # the comma, when that alone is a date, and the name is no part of the date
-            comma = next(t.i for t in sp if t.text == ",")
+            comma = next((t.i for t in sp if t.text == ","), sp.start)  # not a comma inside a token ("1,0,00")
             value = parse_date(doc[sp.start:comma].text, published) if comma > sp.start else None
             sp = doc[sp.start:comma] if value is not None else sp
         if value is None and _SAME_DAY.match(text) and last_day is not None:
@@ -101,10 +101,13 @@ def _decided(story: Story, d: DateRef) -> bool:
     return head.lower_ in story.lex["decided"]
 
 
-def date_for(story: Story, a0: int, a1: int, si: int, sanction_sentences: set[int]) -> DateRef | None:
+def date_for(story: Story, a0: int, a1: int, si: int, sanction_sentences: set[int],
+             later: bool = True) -> DateRef | None:
     """The decision date of the action anchored at tokens ``[a0, a1)`` of sentence ``si``, or ``None``.
 
     ``sanction_sentences`` are the sentences that state an amount of their own: a date there belongs to that one.
+    ``later``: a decision date marked in the sentences after may be this action's; not for a court's cut, where
+    "the original decision, adopted in July 2018" that follows dates the decision it cut.
     """
     sents = story.sents
     sent = sents[si]
@@ -113,7 +116,7 @@ def date_for(story: Story, a0: int, a1: int, si: int, sanction_sentences: set[in
     if not found:
         # "It said the decision, adopted in April, found ...": a date marked as the decision's, just after
         until = sents[min(si + 2, len(sents) - 1)].end
-        marked = [d for d in plain if sent.end <= d.start < until and _decided(story, d)]
+        marked = [d for d in plain if sent.end <= d.start < until and _decided(story, d)] if later else []
         if marked:
             return marked[0]
         if si + 1 < len(sents) and si + 1 not in sanction_sentences:

@@ -267,9 +267,12 @@ def _recurring_names(story: Story, blocked: set[int], found: list[Name]) -> list
 
 
 def best_name(story: Story, key: str) -> str:
+    # The fullest form the story introduces its party with, in its headline or first two sentences ("Clearview AI"
+    # over "Clearview"); a longer form only later is most often something of the party's ("Google Search").
+    opening = story.sents[min(2, len(story.sents) - 1)].end if story.sents else 0
     forms = Counter(t.text for t in story.names if t.key == key)
-    # The fullest form the article uses, among those it uses at all ("Clearview AI" over "Clearview").
-    return max(forms, key=lambda f: (len(f.split()) <= 6, len(f), forms[f])) if forms else key
+    early = {t.text for t in story.names if t.key == key and t.start < opening}
+    return max(forms, key=lambda f: (f in early, len(f.split()) <= 6, len(f), forms[f])) if forms else key
 
 
 def ranking(story: Story) -> Counter:

@@ -42,7 +42,7 @@ def test_a_long_run_reloads_the_model_and_writes_the_same_tables(corpus_run, tmp
     loads, init = [], module._init_worker
     monkeypatch.setattr(module, "_init_worker", lambda *a: (loads.append(a), init(*a)))
     module.run([ROOT / "corpus" / "articles"], tmp_path)
-    assert len(loads) == 4  # 51 articles in batches of 16: set up, then reloaded before batches 2, 3 and 4
+    assert len(loads) == 4  # 60 articles in batches of 16: set up, then reloaded before batches 2, 3 and 4
     _, one = corpus_run
     for table in ("actions", "mentions", "events"):  # one part: the same order too
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"{table}.parquet"), one[table])
