@@ -594,7 +594,7 @@ class ActionReader:
         periodic = any(m.money.per_period for m in moneys)
         regs = agents if plural or each else agents[:1]
         if len(ps) > 1 and len(ps) == len(ms):  # in the order the text gives them
-            pairs = list(zip(ps, sorted(ms, key=lambda m: m.start if m is not None else 0)))
+            pairs = list(zip(ps, sorted(ms, key=lambda m: m.start if m is not None else 0), strict=True))
         elif len(ps) > 1 and (each or plural or periodic or not moneys):
             pairs = [(p, m) for p in ps for m in ms]
         else:  # the party that is the subject of the verb the amount is the object of, else the first
@@ -643,7 +643,8 @@ class ActionReader:
 
     def set_regulator(self, a: Action, reg: RegRef) -> None:
         a.regulator_id = reg.reg_id
-        a.regulator_country = reg.country or (self.story.rules.regulator_by_id[reg.reg_id].country if reg.reg_id else None)
+        a.regulator_country = reg.country or (self.story.rules.regulator_by_id[reg.reg_id].country
+                                              if reg.reg_id else None)
         if a.regulator_country is None and reg.kind in ("court", "description"):
             a.regulator_country = story_country(self.story)  # "the Manhattan federal court" in a story about the SEC
         a.regulator = self.registry.name(reg)

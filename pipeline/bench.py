@@ -8,9 +8,9 @@ names, amounts or dates and nothing can be cached across articles.
 :func:`bench` times four steps, each in its own process so that each has its own peak RSS:
 (a) the baseline, en_core_web_sm with only its NER, ``nlp.pipe`` over the full text of every article;
 (b) the full pipeline, files in to Parquet out; (c) the same with 2 workers; (d) (b) run again over the unchanged
-folder into the same output folder; and (b2), (b) with ``--ner-scope stories`` (NER on whole stories). Times include loading the model:
-it is loaded once per process either way. CPU time (user + system, the step's processes together) is reported too:
-on a shared machine it moves less than wall time.
+folder into the same output folder; and (b2), (b) with ``--ner-scope stories`` (NER on whole stories). Times include
+loading the model: it is loaded once per process either way. CPU time (user + system, the step's processes
+together) is reported too: on a shared machine it moves less than wall time.
 """
 
 from __future__ import annotations
@@ -95,7 +95,8 @@ def article_text(rng: random.Random, templates: dict[str, list[str]], names: dic
     paragraphs: list[str] = []
     n = 0
     while n < words - 60:
-        p = body[len(paragraphs) % len(body)] if len(paragraphs) < len(body) else f.fill(rng.choice(templates["business"]))
+        p = (body[len(paragraphs) % len(body)] if len(paragraphs) < len(body)
+             else f.fill(rng.choice(templates["business"])))
         paragraphs.append(p)
         n += len(p.split())
     if enforcement:  # two to four sanction paragraphs and an aftermath, at random places among the others

@@ -43,7 +43,8 @@ def find_dates(story: Story) -> None:
     covered = {i for e in spans for i in range(e.start, e.end)}
     for m in _YEAR.finditer(story.text):  # bare years the model tags CARDINAL ("a 2022 settlement")
         sp = doc.char_span(m.start(), m.end())
-        if sp is not None and not covered & set(range(sp.start, sp.end)) and not story.money_toks & set(range(sp.start, sp.end)):
+        if sp is not None and not covered & set(range(sp.start, sp.end)) \
+                and not story.money_toks & set(range(sp.start, sp.end)):
             spans.append(sp)
     for k, sp in enumerate(spans):
         # The model sometimes leaves the day out of "the same 17 October decision": take it back.

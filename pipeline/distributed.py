@@ -30,7 +30,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pandas as pd
@@ -54,7 +54,8 @@ def _ids(files: list[str], limits: Limits) -> list[tuple[str, str]]:
 
 
 def _mark_duplicates(articles: list[Article], first: dict[str, str]) -> list[Article]:
-    # As ingest.mark_duplicates marks them, but against the first sources of all partitions: a later copy of a text gets its own id and says which source it copies.
+    # As ingest.mark_duplicates marks them, but against the first sources of all partitions: a later copy of a text
+    # gets its own id and says which source it copies.
     out = []
     for art in articles:
         if art.status == OK and first.get(art.article_id, art.source) != art.source:
@@ -75,7 +76,8 @@ def _partition(files: list[str], first: dict[str, str], staging: str, part: int,
     articles = _mark_duplicates(_read(files, limits), first)
     failed: dict[str, str] = {}
     actions, mentions = extract_articles(articles, ner_scope=ner_scope, failed=failed)  # model cached in this worker
-    articles = [replace(a, status="failed", error=failed[a.article_id]) if a.article_id in failed else a for a in articles]
+    articles = [replace(a, status="failed", error=failed[a.article_id]) if a.article_id in failed else a
+                for a in articles]
     # the same checks as the local run's, in the same place
     arts, art_errors = split_valid("articles", articles_frame(articles))
     acts, ments, errors = validated_extraction(articles, actions, mentions)
@@ -86,7 +88,7 @@ def _partition(files: list[str], first: dict[str, str], staging: str, part: int,
         write_parquet(to_arrow(df, columns), Path(staging) / name / f"part-{part:05d}.parquet")
     return {"articles": len(articles), "by_status": Counter(a.status for a in articles),
             "actions": len(acts), "mentions": len(ments),
-            "invalid_rows": len(set(zip(errors["table"], errors["row_id"])))}
+            "invalid_rows": len(set(zip(errors["table"], errors["row_id"], strict=True)))}
 
 
 def run_dask(paths: Iterable[Path], out: Path, scheduler: str | None = None, workers: int = 2,
@@ -138,7 +140,7 @@ def run_dask(paths: Iterable[Path], out: Path, scheduler: str | None = None, wor
             shutil.rmtree(staging, ignore_errors=True)
         state.save_manifest({
             "format": FORMAT, "engine": "dask", "limits": dataclasses.asdict(limits),
-            "completed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "completed_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "input_files": summary.input_files, "by_status": dict(sorted(summary.by_status.items())),
             "tables": {name: {"rows": rows[name], "sha256": file_sha256(out / f"{name}.parquet")} for name in TABLES},
             "summary": {"inputs": summary.inputs, "actions": summary.actions, "mentions": summary.mentions,
@@ -174,7 +176,7 @@ def _assemble(out: Path, staging: Path, summary) -> dict[str, int]:
             else pd.DataFrame(columns=["article_id", "published", "url"]))
     linked, events, link_errors = link_events(actions, meta)
     summary.events, summary.cases = len(events), events["case_id"].nunique()
-    ids = dict(zip(linked["action_id"], zip(linked["event_id"], linked["case_id"])))
+    ids = dict(zip(linked["action_id"], zip(linked["event_id"], linked["case_id"], strict=True), strict=True))
     del frames, actions, articles, linked
 
     columns = {"articles": ARTICLE_COLUMNS, "actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS,

@@ -9,7 +9,6 @@ negative. Unmatched predictions and unmatched gold actions count against every f
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import defaultdict
@@ -90,7 +89,8 @@ def _pair_score(g: dict, p: dict) -> float | None:
         return None
     score = 4.0 if ga is not None else 0.0
     score += 2 * (g.get("action_type") == p.get("action_type"))
-    score += (g.get("regulator_id") or g.get("regulator_country")) == (p.get("regulator_id") or p.get("regulator_country"))
+    score += ((g.get("regulator_id") or g.get("regulator_country"))
+              == (p.get("regulator_id") or p.get("regulator_country")))
     score += same_target(g.get("target"), p.get("target"))
     ev = (g.get("evidence_contains") or "").casefold()
     score += 2 * bool(ev and ev in (p.get("evidence") or "").casefold())
@@ -106,7 +106,7 @@ def match(gold: list[dict], pred: list[dict]) -> list[tuple[dict | None, dict | 
             if s is not None:
                 scored.append((s, gi, pi))
     used_g, used_p, pairs = set(), set(), []
-    for s, gi, pi in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
+    for _, gi, pi in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
         if gi in used_g or pi in used_p:
             continue
         used_g.add(gi)

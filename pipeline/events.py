@@ -90,7 +90,8 @@ def dates_agree(a: str | None, b: str | None, slack_days: int = 0) -> bool:
 
     >>> dates_agree("2023-05", "2023-05-12"), dates_agree("2021", "2021-07"), dates_agree(None, "2020")
     (True, True, True)
-    >>> dates_agree("2023-05-12", "2023-05-22", 10), dates_agree("2023-05-12", "2023-05-22"), dates_agree("2022", "2023")
+    >>> (dates_agree("2023-05-12", "2023-05-22", 10), dates_agree("2023-05-12", "2023-05-22"),
+    ...  dates_agree("2022", "2023"))
     (True, False, False)
     """
     if not a or not b:
@@ -118,7 +119,8 @@ def rounding_agrees(a: Decimal, b: Decimal) -> bool:
     """True when the more precise amount, rounded to the significant digits of the other, equals it: "€746m" and
     "€746.3m" agree, "€746m" and "€747m" do not.
 
-    >>> rounding_agrees(Decimal("746000000"), Decimal("746300000")), rounding_agrees(Decimal("2E+7"), Decimal("20000000.00"))
+    >>> (rounding_agrees(Decimal("746000000"), Decimal("746300000")),
+    ...  rounding_agrees(Decimal("2E+7"), Decimal("20000000.00")))
     (True, True)
     >>> rounding_agrees(Decimal("746000000"), Decimal("747000000"))
     False

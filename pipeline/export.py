@@ -56,7 +56,8 @@ def _missing(v) -> bool:
 def cell_value(v):
     """One table value as a spreadsheet cell value: a number, a date, inert text, or None.
 
-    >>> cell_value(Decimal("20000000.000000")), cell_value(dt.date(2022, 10, 17)), cell_value(["GDPR Art. 6", "GDPR Art. 9"])
+    >>> (cell_value(Decimal("20000000.000000")), cell_value(dt.date(2022, 10, 17)),
+    ...  cell_value(["GDPR Art. 6", "GDPR Art. 9"]))
     (20000000.0, datetime.date(2022, 10, 17), 'GDPR Art. 6; GDPR Art. 9')
     >>> cell_value(float("nan")) is None, cell_value("=1+1")
     (True, "'=1+1")
@@ -166,7 +167,7 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
     for name in [t for t in TABLES if t in tables]:
         for col in tables[name].columns:
             ws.append([name, col, inert(meaning(name, col))])
-    for letter, width in zip("ABC", (12, 18, 100)):
+    for letter, width in zip("ABC", (12, 18, 100), strict=True):
         ws.column_dimensions[letter].width = width
     for (cell,) in ws.iter_rows(min_row=2, min_col=3, max_col=3):
         cell.alignment = Alignment(wrap_text=True)

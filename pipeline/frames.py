@@ -16,7 +16,8 @@ from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
-from .rules import ACTION_CLASSES, AMOUNT_CLASSES, FRAME_CLASSES, STATUS_CLASSES, FramePattern, Rules, RulesError, anchor_word
+from .rules import (ACTION_CLASSES, AMOUNT_CLASSES, FRAME_CLASSES, STATUS_CLASSES, FramePattern, Rules, RulesError,
+                    anchor_word)
 
 VERB_TAGS = ["VB", "VBD", "VBG", "VBN", "VBP", "VBZ"]
 NOUN_TAGS = ["NN", "NNS", "NNP", "NNPS"]

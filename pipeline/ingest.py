@@ -6,14 +6,13 @@ run goes on. Every input is accounted for exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import re
 import stat
 import unicodedata
-import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
@@ -120,15 +119,11 @@ def decode(data: bytes, hint: str | None = None) -> tuple[str, str] | None:
         except UnicodeDecodeError:
             found = None
     if found is None:
-        try:
+        with contextlib.suppress(UnicodeDecodeError):
             found = data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
     if found is None and hint:
-        try:
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
             found = data.decode(hint), hint.lower()
-        except (LookupError, UnicodeDecodeError):
-            pass
     if found is None:
         from charset_normalizer import from_bytes
 
@@ -584,7 +579,8 @@ def _read_bytes(source: str, name: str, data: bytes, limits: Limits, depth: int)
                       f"(supported: {', '.join(sorted(SUPPORTED))})")
         return
     if kind in ("gzip", "zip", "warc") and depth >= limits.max_depth:
-        yield _reject(source, "unsupported_format", f"containers nested more than {limits.max_depth} deep are not opened")
+        yield _reject(source, "unsupported_format",
+                      f"containers nested more than {limits.max_depth} deep are not opened")
         return
     single = kind in ("text", "html", "pdf", "eml")
     limit = limits.max_bytes if single else limits.max_container_bytes

@@ -27,7 +27,6 @@ from collections.abc import Iterable, Iterator
 from functools import lru_cache
 
 import numpy
-import spacy
 from spacy.attrs import DEP, HEAD, LOWER, TAG
 from spacy.language import Language
 from spacy.strings import hash_string
@@ -58,9 +57,11 @@ def hard_wrapped(text: str) -> bool:
     and many of them stop in mid-sentence. Then a single line break is a space, and only a blank line or an indented
     line starts a paragraph.
 
-    >>> hard_wrapped("The regulator said it fined the\nbank five mln dlrs for breaking\nthe rules on capital, and ordered\nit to raise more.\n    The bank said")
+    >>> hard_wrapped("The regulator said it fined the\nbank five mln dlrs for breaking\nthe rules on capital, "
+    ...              "and ordered\nit to raise more.\n    The bank said")
     True
-    >>> hard_wrapped("Regulator fines bank\n\nThe regulator fined the bank five million dollars on Monday for breaking rules.")
+    >>> hard_wrapped("Regulator fines bank\n\n"
+    ...              "The regulator fined the bank five million dollars on Monday for breaking rules.")
     False
     """
     lines = [ln for ln in text.split("\n") if ln.strip()]
@@ -89,7 +90,8 @@ def make_paragraph_breaks(nlp: Language, name: str):
             if newline and wrapped:
                 # A wrapped line goes on in the next one; a blank line or an indented one starts a paragraph.
                 newline = prev.text.count("\n") + prev.whitespace_.count("\n") >= 2 or \
-                    prev.is_space and prev.text.endswith((" ", "\t")) or tok.is_space and tok.text.startswith((" ", "\t"))
+                    prev.is_space and prev.text.endswith((" ", "\t")) or \
+                    tok.is_space and tok.text.startswith((" ", "\t"))
                 if newline:
                     starts[i] = True
                     continue
@@ -101,7 +103,8 @@ def make_paragraph_breaks(nlp: Language, name: str):
                 # Argentaria (BBVA) | EUR 5 million for ..." is one sentence.
                 starts[i] = False
             elif newline:
-                blank = prev.text.count("\n") + prev.whitespace_.count("\n") >= 2 or (prev.is_space and "\n\n" in prev.text)
+                blank = (prev.text.count("\n") + prev.whitespace_.count("\n") >= 2
+                         or (prev.is_space and "\n\n" in prev.text))
                 before = toks[i - 2] if prev.is_space and i > 1 else prev
                 if blank or not _LINE_END.search(before.text) and tok.text[:1].isupper():
                     starts[i] = True  # a blank line, or a line with no closing punctuation (a headline), ends one
@@ -120,7 +123,7 @@ def make_paragraph_breaks(nlp: Language, name: str):
                 starts[i] = False
                 if i + 1 < len(toks):
                     starts[i + 1] = True
-        for tok, start in zip(toks[1:], starts[1:]):
+        for tok, start in zip(toks[1:], starts[1:], strict=True):
             if tok.is_sent_start != start:
                 tok.is_sent_start = start
         return doc
@@ -163,7 +166,8 @@ def _cases(form: str) -> set[str]:
 
 def legal_token_cases(rules: Rules) -> dict[str, list[dict]]:
     """Tokenizer special cases that keep the dots of legal forms and initials inside one token ("S.L.", "Sp.",
-    "o.o.", also before a full stop: "S.L.."), and split "m." and "k." after an amount ("€5m.") that the default exceptions keep as initials."""
+    "o.o.", also before a full stop: "S.L.."), and split "m." and "k." after an amount ("€5m.") that the default
+    exceptions keep as initials."""
     cases = {w: [{"ORTH": w}] for form in rules.legal_forms for f in _cases(form) for w in f.split()
              if w.endswith(".") and any(c.isalpha() for c in w)}
     # "on ACME, S.L.. The fine": the form keeps its dot and the sentence ends with the next one
@@ -221,7 +225,8 @@ class RuleMatcher:
             key = self.vocab.strings.add(repr((attr, p["label"], p.get("id", ""))))
             self.labels[key] = (p["label"], p.get("id", ""))
             words = [tok[attr] for tok in p["pattern"]]
-            self.matchers[attr].add(self.vocab.strings[key], [Doc(self.vocab, words=words, spaces=[False] * len(words))])
+            self.matchers[attr].add(self.vocab.strings[key],
+                                    [Doc(self.vocab, words=words, spaces=[False] * len(words))])
 
     def __call__(self, doc: Doc) -> Doc:
         found = {Span(doc, start, end, label=self.labels[key][0], span_id=self.labels[key][1])
@@ -253,7 +258,8 @@ class FocusedNER:
     together, and the entities inside the run are put back with their token offsets shifted, so character offsets
     stay exact. The padding makes those entities the ones the model finds in the whole text: its token vectors
     see 4 tokens either side (4 CNN layers of window 1), its state at a sentence start holds no open entity (it
-    never carries an entity across a sentence start), and a run starts and ends at sentence boundaries. The rest of the text gets no entities; everything an action
+    never carries an entity across a sentence start), and a run starts and ends at sentence boundaries. The rest of
+    the text gets no entities; everything an action
     is built from (its sentence, the regulator before it, the story's main target, the date) stands in or next to
     a candidate sentence. On stories that are all about one fine almost every sentence is a candidate and little
     is saved; on ordinary business news most of the text is skipped. Needs sentences, the ``rules`` spans and the
@@ -285,7 +291,8 @@ class FocusedNER:
         starts = [s.start for s in sents]
         hit = [False] * len(sents)
         marks = [sp.start for sp in doc.spans.get("rules", [])
-                 if sp.label_ == "REG" or sp.label_ in FOCUS_CUES or sp.label_ == "CUE_status" and sp.id_ in FOCUS_STATUS]
+                 if sp.label_ == "REG" or sp.label_ in FOCUS_CUES
+                 or sp.label_ == "CUE_status" and sp.id_ in FOCUS_STATUS]
         if self.decided:  # on the token array: iterating Token objects costs more than the NER it saves
             lower = doc.to_array([LOWER])
             marks += [int(i) for i in numpy.flatnonzero(numpy.isin(lower, self.decided))]
@@ -317,10 +324,10 @@ class FocusedNER:
             ents: list[list[Span]] = [[] for _ in batch]
             subs = (sub for group in _by_tokens(parts, self.BATCH_TOKENS)
                     for sub in self.ner.pipe((p[4] for p in group), batch_size=len(group)))
-            for (i, start, end, lo, _), sub in zip(parts, subs):
+            for (i, start, end, lo, _), sub in zip(parts, subs, strict=True):
                 ents[i].extend(Span(batch[i], lo + e.start, lo + e.end, label=e.label) for e in sub.ents
                                if start <= lo + e.start and lo + e.end <= end)
-            for doc, found in zip(batch, ents):
+            for doc, found in zip(batch, ents, strict=True):
                 doc.set_ents(found, default="outside")
                 self.words_seen += len(doc)
             self.words_run += sum(len(p[4]) for p in parts)
@@ -356,7 +363,8 @@ class FrameParser:
     flat tree (all its tokens under its first one, label ``dep``), so the Doc keeps its sentences exactly.
     """
 
-    MERGE = "placeholder"  # a money expression is shown to the parser as one number (see make eval; "text" or "none" did worse)
+    # a money expression is shown to the parser as one number (see make eval; "text" or "none" did worse)
+    MERGE = "placeholder"
     PLACEHOLDER = "1,000"
 
     def __init__(self, nlp: Language, name: str = "frame_parser"):
@@ -389,9 +397,9 @@ class FrameParser:
             for pipe in pipes:
                 subs = pipe.pipe(subs, batch_size=max(1, len(parts)))
             parsed: list[list] = [[] for _ in batch]
-            for (i, sent, groups, _), sub in zip(parts, subs):
+            for (i, sent, groups, _), sub in zip(parts, subs, strict=True):
                 parsed[i].append((sent, groups, sub))
-            for doc, found in zip(batch, parsed):
+            for doc, found in zip(batch, parsed, strict=True):
                 self._write(doc, found)
                 self.sentences_parsed += len(found)
             yield from batch
@@ -438,7 +446,7 @@ class FrameParser:
             heads[sent.start:sent.end] = sent.start
             deps[sent.start:sent.end] = flat
             deps[sent.start] = root
-        for sent, groups, sub in found:
+        for _sent, groups, sub in found:
             rep = [g[-1] for g in groups]
             roots = [t.i for t in sub if t.head.i == t.i]
             for t in sub:
@@ -477,7 +485,8 @@ def _exact(alias: str, generic: frozenset[str] = frozenset()) -> bool:
     authority" in lower case describes a country's body; it is not the one whose English name is "National Data
     Protection Authority". A name with a word of its own matches in any case ("the U.S. department of justice").
 
-    >>> _exact("CNIL"), _exact("Garante"), _exact("National Data Protection Authority", frozenset({"national", "data", "protection", "authority"}))
+    >>> (_exact("CNIL"), _exact("Garante"),
+    ...  _exact("National Data Protection Authority", frozenset({"national", "data", "protection", "authority"})))
     (True, False, True)
     >>> _exact("Department of Justice", frozenset({"department", "of"}))
     False

@@ -348,7 +348,8 @@ def parse_currency(form: str | None, dollar: str = "USD", rules: Rules | None = 
 
 # --- money -------------------------------------------------------------------------------------------------------
 
-_PERIOD_AFTER = re.compile(r"\s*(?:(?:per|a|an|each|every|for\s+each|for\s+every)\s+(?P<p>day|week|month)\b|(?P<q>daily|weekly|monthly)\b)", re.I)
+_PERIOD_AFTER = re.compile(r"\s*(?:(?:per|a|an|each|every|for\s+each|for\s+every)\s+(?P<p>day|week|month)\b"
+                           r"|(?P<q>daily|weekly|monthly)\b)", re.I)
 _PERIOD_BEFORE = re.compile(r"\b(?P<p>daily|weekly|monthly)\b(?:\s+\w+){0,3}\s*$", re.I)
 
 
@@ -374,7 +375,8 @@ def find_money(text: str, dollar: str = "USD", rules: Rules | None = None) -> li
         if money is not None:
             out.append(money)
         elif m.group("r1") or m.group("r3"):  # not a range after all: read its two amounts one by one
-            out.extend(x for x in (_from_match(s, text, dollar, rules) for s in g.singles.finditer(text, m.start(), m.end()))
+            out.extend(x for x in (_from_match(s, text, dollar, rules)
+                                   for s in g.singles.finditer(text, m.start(), m.end()))
                        if x is not None)
     return out
 
@@ -508,9 +510,11 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
     ('2023-04', '2023-03')
     >>> parse_date("on Friday", date(2020, 10, 16)).value, parse_date("earlier this month", date(2023, 5, 22)).value
     ('2020-10-16', '2023-05')
-    >>> parse_date("July last year", date(2020, 10, 16)).value, parse_date("the same 17 October", date(2022, 10, 20)).value
+    >>> (parse_date("July last year", date(2020, 10, 16)).value,
+    ...  parse_date("the same 17 October", date(2022, 10, 20)).value)
     ('2019-07', '2022-10-17')
-    >>> parse_date("two months") is None, parse_date("annual") is None, parse_date("a decade", date(2018, 9, 30)) is None
+    >>> (parse_date("two months") is None, parse_date("annual") is None,
+    ...  parse_date("a decade", date(2018, 9, 30)) is None)
     (True, True, True)
     """
     raw = text.strip()
@@ -524,7 +528,8 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
         cleaned = nxt
     if re.search(r"\b(?:decades?|centur(?:y|ies))\b", cleaned, re.I) and not _HAS_YEAR.search(cleaned):
         return None  # "for a decade", "half a century": a length of time, not a point in it
-    if not cleaned or parse_duration(cleaned) and not re.search(r"\b(ago|last|next|this|earlier|later)\b", cleaned, re.I):
+    if not cleaned or parse_duration(cleaned) and \
+            not re.search(r"\b(ago|last|next|this|earlier|later)\b", cleaned, re.I):
         return None
     has_year = bool(_HAS_YEAR.search(cleaned))
     relative = _relative_date(cleaned, published)
@@ -669,8 +674,6 @@ def add_duration(start: date, duration: str) -> date | None:
     months = n * (12 if unit == "Y" else 1)
     y, mo = divmod(start.month - 1 + months, 12)
     year, month = start.year + y, mo + 1
-    import calendar
-
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 

@@ -210,7 +210,8 @@ def _capital_runs(story: Story, blocked: set[int]) -> list[Name]:
             continue  # a headline in capitals: every word is upper case
         run: list[Token] = []
         for t in (*sent, None):
-            if t is not None and t.i not in skip and (t.is_upper and t.is_alpha and len(t) >= 2 or run and t.text in ("&", "-")):
+            if t is not None and t.i not in skip and \
+                    (t.is_upper and t.is_alpha and len(t) >= 2 or run and t.text in ("&", "-")):
                 run.append(t)
                 continue
             while run and not run[-1].is_alpha:
@@ -250,7 +251,8 @@ def _recurring_names(story: Story, blocked: set[int], found: list[Name]) -> list
     # "General" of "General Court": a run cut short by a court or government word is part of that body's name
     runs = [r for r in runs if r.end >= n or doc[r.end].lower_ not in lex.non_target]
     for r in runs:
-        if r[-1].lower_ not in lex.non_target and r.text.casefold() not in lex.country_names and r.text not in _CALENDAR:
+        if r[-1].lower_ not in lex.non_target and r.text.casefold() not in lex.country_names \
+                and r.text not in _CALENDAR:
             by_text.setdefault(r.text, []).append(r)
     out = []
     labels = {n.text: n.label for n in found}

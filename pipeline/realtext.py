@@ -48,7 +48,7 @@ def _article_of_record(out: Path) -> dict[str, str]:
     of it, and shares its actions."""
     articles = pd.read_parquet(out / "articles.parquet")
     return {ext: dup if isinstance(dup, str) else aid for ext, aid, dup in
-            zip(articles["external_id"], articles["article_id"], articles["duplicate_of"])}
+            zip(articles["external_id"], articles["article_id"], articles["duplicate_of"], strict=True)}
 
 
 def evaluate_external(tsv: Path, out: Path, details: list | None = None) -> dict[str, dict[str, float]]:
@@ -147,7 +147,8 @@ def evaluate_money(jsonl: Path) -> tuple[dict[str, dict[str, float]], dict[str, 
         d = {k: Decimal(str(r[k])).normalize() for k in ("value", "from", "to") if r.get(k) is not None}
         want = {"simple": (d.get("value"), None, None), "between": (None, d.get("from"), d.get("to")),
                 "under": (None, None, d.get("value")), "above": (None, d.get("value"), None)}[kind]
-        got = None if m is None else tuple(None if v is None else v.normalize() for v in (m.amount, m.amount_min, m.amount_max))
+        got = None if m is None else tuple(None if v is None else v.normalize()
+                                           for v in (m.amount, m.amount_min, m.amount_max))
         counts["value"]["tp" if got == want else "fn"] += 1
         counts["value"]["fp"] += got is not None and got != want
         if m is not None:

@@ -169,11 +169,13 @@ def _country_acts(story: Story, c: Span) -> bool:
             return True  # "from Italy", "by Italy and Greece"; not "by American intelligence agencies" (an adjective)
     if after and after[0] in ("'s", "’s") and any(w in lex["acting_noun"] for w in after[1:]):
         return True
-    if after and (after[0] in lex["acting_verb"] | lex["auxiliary"] and any(w in lex["acting_verb"] for w in after[:3])):
+    if after and (after[0] in lex["acting_verb"] | lex["auxiliary"]
+                  and any(w in lex["acting_verb"] for w in after[:3])):
         return True
     # the second of a coordinated pair: "from Italy and Greece"
     prev = next((p for p in reversed(story.countries) if p.end <= c.start), None)
-    if prev is not None and 0 < c.start - prev.end <= 2 and all(w in lex["coordination"] for w in story.words(prev.end, c.start)):
+    if prev is not None and 0 < c.start - prev.end <= 2 \
+            and all(w in lex["coordination"] for w in story.words(prev.end, c.start)):
         return _country_acts(story, prev)
     return False
 
@@ -233,7 +235,8 @@ def regulator_at(story: Story, tok: Token) -> RegRef | None:
         return next((r for r in inside if r.start <= tok.i < r.end), inside[0])
     for child in tok.children:  # "Switzerland's Competition Commission (COMCO)": the name in apposition
         if child.dep_ == "appos":
-            named = [r for r in story.regs if child.left_edge.i <= r.start <= child.right_edge.i and r.kind != "anaphor"]
+            named = [r for r in story.regs
+                     if child.left_edge.i <= r.start <= child.right_edge.i and r.kind != "anaphor"]
             if named:
                 return named[0]
     anaphor = next((r for r in story.regs if r.kind == "anaphor" and r.start <= tok.i < r.end), None)

@@ -28,7 +28,8 @@ CUE_GROUPS = ("periodic", "sanction", "role", "status", "negation", "reg_noun", 
               "non_target", "idiom", "lexicon")
 # Word lists the extractor's logic consults token by token (not matched as spans); each must be present once.
 LEXICONS = ("by_regulator", "on_target", "coordination", "each", "conversion_gap", "conditional", "announced",
-            "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun", "relative", "decided", "starting", "purpose", "acting_noun", "acting_verb", "auxiliary",
+            "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun", "relative", "decided",
+            "starting", "purpose", "acting_noun", "acting_verb", "auxiliary",
             "not_a_measure", "legal_matter", "sanction_word", "instrument", "shared_name", "no_party",
             "person_title", "permission")
 
@@ -169,7 +170,7 @@ def _read_tsv(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]
         if len(cells) != len(columns):
             errors.append(f"{path}:{n}: expected {len(columns)} fields, got {len(cells)}")
             continue
-        rows.append((n, {k: v.strip() for k, v in zip(columns, cells)}))
+        rows.append((n, {k: v.strip() for k, v in zip(columns, cells, strict=True)}))
     if errors:
         raise RulesError("\n".join(errors))
     return rows
@@ -323,8 +324,8 @@ def load_cues(path: Path) -> tuple[Cue, ...]:
     return tuple(out)
 
 
-TRIGGER_CLASSES = ("verb", "noun", "settle", "modal", "grant", "impose", "pay", "receive", "face", "seek", "agree", "sentence",
-                   "appeal", "reduce", "annul")
+TRIGGER_CLASSES = ("verb", "noun", "settle", "modal", "grant", "impose", "pay", "receive", "face", "seek", "agree",
+                   "sentence", "appeal", "reduce", "annul")
 ACTION_CLASSES = ("verb", "noun", "settle", "modal", "grant")  # the classes whose words are actions, not support verbs
 # Classes whose words anchor a frame: the action words, and the verbs that impose or seek an amount ("the €50m that
 # the CNIL imposed on Google", "the £27m the regulator proposed": a fine when, and only when, it binds an amount).

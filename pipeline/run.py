@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import os
@@ -14,7 +15,7 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
 
@@ -159,7 +160,7 @@ def _extract(batch: list[Article]) -> tuple[list[Action], list[Mention]]:
     need = list(range(len(batch)))
     if scope != "all":
         need = []
-        for i, (art, doc) in enumerate(zip(batch, docs)):
+        for i, (art, doc) in enumerate(zip(batch, docs, strict=True)):
             if _may_need_entities(doc):  # a story with a "fine" word: the model runs whatever a first pass says
                 need.append(i)
                 continue
@@ -354,7 +355,8 @@ def _died(exc: BaseException, first: BaseException, source: str) -> str:
     code = getattr(exc, "exitcode", None)
     if code is None:
         return describe(exc, "extraction", source)
-    how = f"signal {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals() else f"exit code {code}"
+    how = (f"signal {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals()
+           else f"exit code {code}")
     return (f"extraction failed: the worker process died ({how}) on this article, in its batch and again alone "
             f"(source: {source})")
 
@@ -457,7 +459,8 @@ def validated_extraction(articles: list[Article], actions: list[Action],
 
 def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None = None, *, full: bool = False,
         limits: Limits = Limits(), batch_articles: int = 64, workers: int = 1, ner_scope: str = "sentences") -> Summary:
-    """Process ``paths`` (files or folders) and write articles/actions/mentions/errors/events Parquet files into ``out``.
+    """Process ``paths`` (files or folders) and write articles/actions/mentions/errors/events Parquet files into
+    ``out``.
 
     Incremental: inputs whose bytes were read before (by this same code, rules and limits) are taken from the
     shards in ``out/state`` instead of being read and extracted again, and the tables are reassembled from the
@@ -497,7 +500,8 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
                 summary.reused_files = len(inputs)
                 summary.by_status = Counter(manifest["by_status"])
                 summary.inputs, summary.actions, summary.mentions = done["inputs"], done["actions"], done["mentions"]
-                summary.events, summary.cases, summary.invalid_rows = done["events"], done["cases"], done["invalid_rows"]
+                summary.events, summary.cases = done["events"], done["cases"]
+                summary.invalid_rows = done["invalid_rows"]
                 summary.files = [out / f"{name}.parquet" for name in manifest["tables"]]
                 return summary
 
@@ -598,10 +602,9 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
             except BaseException:
                 tables.abort()
                 if extraction is None and starting is not None:
-                    try:
+                    # its own failure is dropped: the run's is the one to raise
+                    with contextlib.suppress(BaseException):
                         extraction = starting.result()  # to stop the workers it was setting up
-                    except BaseException:
-                        pass  # its own failure: the run's is the one to raise
                 if extraction is not None:
                     extraction.terminate()
                 raise
@@ -615,12 +618,13 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
             # 4. Record the run; shards no input uses any more (deleted or changed files) go.
             state.save_manifest({
                 "format": FORMAT, "engine": engine, "limits": dataclasses.asdict(limits),
-                "completed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "completed_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "input_files": summary.input_files,  # inputs.sqlite's, plus unreadable files (no fingerprint)
                 "by_status": dict(sorted(summary.by_status.items())),
                 "tables": {name: {"rows": w.rows, "sha256": file_sha256(w.path)} for name, w in tables.writers.items()},
                 "summary": {"inputs": summary.inputs, "actions": summary.actions, "mentions": summary.mentions,
-                            "events": summary.events, "cases": int(summary.cases), "invalid_rows": summary.invalid_rows},
+                            "events": summary.events, "cases": int(summary.cases),
+                            "invalid_rows": summary.invalid_rows},
             }, inputs)
             state.collect_garbage(inputs)
         return summary
@@ -686,7 +690,8 @@ class _Assembly:
                 else:
                     self.writers[name].write(table)
                 if name == "errors":
-                    self.invalid |= set(zip(table.column("table").to_pylist(), table.column("row_id").to_pylist()))
+                    self.invalid |= set(zip(table.column("table").to_pylist(), table.column("row_id").to_pylist(),
+                                            strict=True))
             item.tables = item.dates = None  # written: nothing held
 
     def _keys(self, actions: pa.Table) -> pa.Array:
@@ -782,13 +787,15 @@ class _Assembly:
                 n_events += events.num_rows
                 n_cases += pc.count_distinct(events.column("case_id")).as_py()  # no case spans two parts (see _keys)
                 self.writers["errors"].write(errors)
-                self.invalid.update(zip(errors.column("table").to_pylist(), errors.column("row_id").to_pylist()))
+                self.invalid.update(zip(errors.column("table").to_pylist(), errors.column("row_id").to_pylist(),
+                                        strict=True))
             if linked_rows != self.spill.rows:  # every action is in exactly one part; else ids would be missing
                 raise RuntimeError(f"linked {linked_rows} actions of {self.spill.rows}")
             start = 0
             for batch in self._spilled():  # input order
                 table = pa.Table.from_batches([batch]).drop_columns([f.name for f in self.SPILL_FIELDS])
-                for name, column in zip(("event_id", "case_id"), _get_ids(ids.fileno(), start, batch.num_rows)):
+                for name, column in zip(("event_id", "case_id"), _get_ids(ids.fileno(), start, batch.num_rows),
+                                        strict=True):
                     table = table.set_column(table.schema.get_field_index(name), name, column)
                 start += batch.num_rows
                 self.writers["actions"].write(table)
@@ -854,18 +861,19 @@ def _put_ids(fd: int, positions: np.ndarray, event_ids: Iterable, case_ids: Iter
     >>> with tempfile.TemporaryFile() as f:
     ...     _put_ids(f.fileno(), np.array([0, 2, 3]), ["e" * 16, None, "f" * 16], ["c" * 16, "d" * 16, "d" * 16])
     ...     events, cases = _get_ids(f.fileno(), 0, 4)
-    >>> events.to_pylist() == ["e" * 16, None, None, "f" * 16], cases.to_pylist() == ["c" * 16, None, "d" * 16, "d" * 16]
+    >>> (events.to_pylist() == ["e" * 16, None, None, "f" * 16],
+    ...  cases.to_pylist() == ["c" * 16, None, "d" * 16, "d" * 16])
     (True, True)
     """
     if not len(positions):
         return
     text = np.array([(e if isinstance(e, str) else "", c if isinstance(c, str) else "")
-                     for e, c in zip(event_ids, case_ids)], dtype=str).reshape(-1, 2)
+                     for e, c in zip(event_ids, case_ids, strict=True)], dtype=str).reshape(-1, 2)
     if text.dtype.itemsize > 4 * ID_LENGTH:  # numpy would cut a longer id short without a word
         raise ValueError(f"an event or case id is longer than {ID_LENGTH} characters")
     data = text.astype(f"S{ID_LENGTH}")
     breaks = np.flatnonzero(np.diff(positions) != 1) + 1  # one write per run of consecutive positions
-    for lo, hi in zip(np.r_[0, breaks], np.r_[breaks, len(positions)]):
+    for lo, hi in zip(np.r_[0, breaks], np.r_[breaks, len(positions)], strict=True):
         chunk = data[lo:hi].tobytes()
         if os.pwrite(fd, chunk, int(positions[lo]) * 2 * ID_LENGTH) != len(chunk):
             raise OSError(f"short write of event ids at position {positions[lo]}")

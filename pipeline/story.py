@@ -45,7 +45,8 @@ class Lexicon:
             words={name: rules.lexicon(name) for name in LEXICONS},
             ref_heads=frozenset(p.split()[-1].lower() for c in rules.cues_of("target_ref") for p in c.phrases),
             non_target=frozenset(non_target),
-            country_names=frozenset(a.casefold() for name, aliases in rules.countries.values() for a in (name, *aliases)),
+            country_names=frozenset(a.casefold() for name, aliases in rules.countries.values()
+                                    for a in (name, *aliases)),
             legal_forms=frozenset(legal_key(f) for form in rules.legal_forms for f in form.split()),
             ref_regulator=frozenset(p.split()[-1].lower() for c in rules.cues_of("reg_ref") for p in c.phrases),
         )
