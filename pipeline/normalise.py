@@ -22,10 +22,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from price_parser import Price
 
 from .rules import Rules, load_rules
+
+if TYPE_CHECKING:
+    from currency_converter import CurrencyConverter
+    from dateparser.date import DateDataParser
 
 PERIODS = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month", "monthly": "month"}
 _UNIT_CODE = {"day": "D", "week": "W", "month": "M", "year": "Y"}
@@ -281,11 +286,12 @@ def parse_amount(text: str, rules: Rules | None = None) -> Decimal | None:
         rest = text[m.end():]
         tokens = re.findall(r"[A-Za-z]+", rest)
         scales = [_word_value(g, t) for t in tokens]
-        if any(s is None or s[1] != "scale" for s in scales):
+        factors = [s[0] for s in scales if s is not None and s[1] == "scale"]
+        if len(factors) != len(scales):
             return None
         value = _digits(m.group(0), scaled=bool(scales))
-        for s in scales:
-            value *= s[0]
+        for factor in factors:
+            value *= factor
         return _clean(value)
     total, current, seen = Decimal(0), Decimal(0), False
     tokens = re.findall(r"[A-Za-z]+", text)
@@ -395,7 +401,9 @@ def _with_cents(g: _Grammar, text: str, amount: Decimal, end: int, rules: Rules)
     floor = 1
     if m is None:
         m, floor = g.bare_minor.match(text, end), 10
-    value = parse_amount(m.group("n").replace("-", " "), rules) if m else None
+    if m is None:
+        return amount, end
+    value = parse_amount(m.group("n").replace("-", " "), rules)
     if value is None or not floor <= value < 100 or value != value.to_integral_value():
         return amount, end
     return _clean(amount + value / 100), m.end()
@@ -423,7 +431,7 @@ def _from_match(m: re.Match, text: str, dollar: str, rules: Rules) -> Money | No
             return None
         amin, amax = low, high
     else:
-        amount_text = gd.get("a1") or gd.get("a2")
+        amount_text = gd.get("a1") or gd["a2"]  # one of the two holds the amount when no range matched
         amount = parse_amount(amount_text, rules)
         if amount is None or amount == 0:
             return None
@@ -436,9 +444,10 @@ def _from_match(m: re.Match, text: str, dollar: str, rules: Rules) -> Money | No
             bound = g.bound.search(text, max(0, start - 30), start)
             if bound:
                 kind = g.bounds[re.sub(r"\s+", " ", bound.group("b").casefold())]
-                amount, amin, amax = None, *((amount, None) if kind == "min" else (None, amount))
-    if gd.get("between") or gd.get("between2"):
-        start += len(gd.get("between") or gd.get("between2"))
+                amin, amax = (amount, None) if kind == "min" else (None, amount)
+                amount = None
+    if between_text := gd.get("between") or gd.get("between2"):
+        start += len(between_text)
     per_period = None
     after = _PERIOD_AFTER.match(text, end)
     if after:
@@ -477,7 +486,7 @@ _DATE_NOISE = re.compile(r"^(?:in|on|since|from|by|during|at|around|as of|early|
 
 
 @lru_cache(maxsize=64)
-def _date_parser(base: date | None):
+def _date_parser(base: date | None) -> DateDataParser:
     from dateparser.date import DateDataParser
 
     settings = {"PREFER_DATES_FROM": "past", "RETURN_TIME_AS_PERIOD": True}
@@ -680,8 +689,8 @@ def add_duration(start: date, duration: str) -> date | None:
 # --- EUR equivalent ----------------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _converter():
-    from currency_converter import ECB_URL, CurrencyConverter  # noqa: F401 - ECB_URL unused: data ships offline
+def _converter() -> CurrencyConverter:
+    from currency_converter import CurrencyConverter  # its ECB rates ship in the package: nothing is downloaded
 
     return CurrencyConverter(fallback_on_missing_rate=True, fallback_on_missing_rate_method="last_known",
                              fallback_on_wrong_date=False)

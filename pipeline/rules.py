@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 RULES_DIR = Path(os.environ.get("PIPELINE_RULES_DIR", Path(__file__).resolve().parent.parent / "rules"))
 
@@ -131,9 +132,9 @@ class Rules:
     numbers: tuple[NumberWord, ...]
     cues: tuple[Cue, ...]
     laws: tuple[Law, ...]
+    events: EventRules
     regulator_by_id: dict[str, Regulator] = field(default_factory=dict)
     regions: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # ISO 3166-2 -> (name, aliases)
-    events: EventRules | None = None
     country_currencies: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ISO 3166 -> ISO 4217 codes
     triggers: tuple[Trigger, ...] = ()
     frames: tuple[FramePattern, ...] = ()
@@ -337,7 +338,8 @@ REL_OPS = (">", "<", ">>", "<<", ".", ";", "$+", "$-", ".*", ";*", "$++", "$--")
 
 
 def load_triggers(path: Path) -> tuple[Trigger, ...]:
-    out, errors, seen = [], [], {}
+    out, errors = [], []
+    seen: dict[tuple[str, str], tuple[str, str]] = {}  # (form, class) -> (class, action)
     for n, r in _read_tsv(path, ["class", "action", "forms"]):
         where, cls, action = f"{path}:{n}", r["class"], r["action"]
         if cls not in TRIGGER_CLASSES:
@@ -461,7 +463,8 @@ def load_event_rules(path: Path) -> EventRules:
     kinds = {"amount_tolerance": "fraction", "eur_tolerance": "fraction", "date_slack_days": "days",
              "case_window_days": "days", "case_head_types": ACTION_TYPES, "case_new_statuses": STATUSES,
              "case_closed_statuses": STATUSES, "case_late_statuses": STATUSES, "target_stopwords": "words"}
-    values, errors = {}, []
+    values: dict[str, Any] = {}  # each value of its setting's kind: a Decimal, an int or a tuple of words
+    errors = []
     for n, r in _read_tsv(path, ["setting", "value", "meaning"]):
         where, name, raw = f"{path}:{n}", r["setting"], r["value"]
         kind = kinds.get(name)
