@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeGuard
 
 import typer
 
@@ -190,7 +191,7 @@ def eval_cmd(
         raise typer.Exit(1)
 
 
-def _found(path: Path | None, what: str) -> bool:
+def _found(path: Path | None, what: str) -> TypeGuard[Path]:
     """Whether an optional evaluation set was given and exists; says so when it was given and is missing."""
     if path is None:
         return False
@@ -233,7 +234,7 @@ def _check_model() -> None:
         raise typer.Exit(2) from None
 
 
-def _write_from_run(write, folder: Path, what: str) -> None:
+def _write_from_run(write: Callable[[Path], Iterable[Path]], folder: Path, what: str) -> None:
     """Exit 2 when FOLDER holds no run's tables, 4 when the files cannot be written; else name them."""
     try:
         paths = write(folder)

@@ -32,6 +32,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -39,6 +40,9 @@ import pyarrow.parquet as pq
 
 from .ingest import Limits, discover, read_file
 from .records import OK, Article, stable_id
+
+if TYPE_CHECKING:
+    from .run import Summary
 
 FILES_PER_PARTITION = 64  # a task: enough articles to batch the model well, few enough to spread and to retry
 TABLES = ("articles", "actions", "mentions", "errors", "events")  # in the order the local engine lists them
@@ -92,8 +96,8 @@ def _partition(files: list[str], first: dict[str, str], staging: str, part: int,
 
 
 def run_dask(paths: Iterable[Path], out: Path, scheduler: str | None = None, workers: int = 2,
-             ner_scope: str = "sentences", progress: Callable[[int], None] | None = None,
-             files_per_partition: int = FILES_PER_PARTITION, limits: Limits = Limits()):
+             ner_scope: str = "sentences", progress: Callable[[int], object] | None = None,
+             files_per_partition: int = FILES_PER_PARTITION, limits: Limits = Limits()) -> Summary:
     """Process ``paths`` on a Dask cluster (``scheduler``: ``tcp://HOST:PORT``; else a LocalCluster of ``workers``
     single-threaded worker processes) into ``out/<table>.parquet``, the files the local engine writes."""
     from dask.distributed import Client, LocalCluster, as_completed
@@ -157,7 +161,7 @@ def _schema(columns: list[str]) -> pa.Schema:
     return to_arrow(pd.DataFrame(columns=columns), columns).schema
 
 
-def _assemble(out: Path, staging: Path, summary) -> dict[str, int]:
+def _assemble(out: Path, staging: Path, summary: Summary) -> dict[str, int]:
     """Link events and cases across the partitions (they span articles), then stream every table's parts, in
     partition order, into ``out/<table>.parquet`` (the actions with their event and case ids, the events as one
     more piece); the tables are renamed into place together at the end. Returns each table's rows."""

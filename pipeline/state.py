@@ -44,6 +44,7 @@ from dataclasses import fields
 from importlib import metadata
 from itertools import islice
 from pathlib import Path
+from typing import TextIO
 
 import pyarrow as pa
 import pyarrow.feather as feather
@@ -105,21 +106,21 @@ class State:
         self.root = Path(root)
         self.read_dir = self.root / "read"
         self.extract_dir = self.root / "extract"
-        self._lock_fh = None
+        self._lock_fh: TextIO | None = None
 
     def __enter__(self) -> State:
         for d in (self.read_dir, self.extract_dir):
             d.mkdir(parents=True, exist_ok=True)
-        self._lock_fh = open(self.root / "lock", "a+")
+        self._lock_fh = lock = open(self.root / "lock", "a+")
         try:
-            fcntl.flock(self._lock_fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError as exc:
-            self._lock_fh.close()
+            lock.close()
             raise Locked(f"another run is writing into {self.root.parent}") from exc
         self._remove_temporaries()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if self._lock_fh is not None:
             fcntl.flock(self._lock_fh, fcntl.LOCK_UN)
             self._lock_fh.close()
@@ -301,14 +302,17 @@ class Inputs:
         if not self.last:
             return 0
         self._index()
-        return self.db.execute("SELECT count(*) FROM last.inputs WHERE source NOT IN "
-                               "(SELECT source FROM inputs WHERE sha256 IS NOT NULL)").fetchone()[0]
+        gone: int = self.db.execute("SELECT count(*) FROM last.inputs WHERE source NOT IN "
+                                    "(SELECT source FROM inputs WHERE sha256 IS NOT NULL)").fetchone()[0]
+        return gone
 
     def same_as_last(self) -> bool:
         """The same inputs, in the same order, with the same bytes as the last completed run's, all hashed."""
         if not self.last:
             return False
         self._index()
+        n_last: int
+        n_same: int
         (n_last,) = self.db.execute("SELECT count(*) FROM last.inputs").fetchone()
         (n_same,) = self.db.execute("SELECT count(*) FROM inputs i JOIN last.inputs l ON l.seq = i.seq "
                                     "AND l.source = i.source AND l.sha256 = i.sha256").fetchone()
@@ -358,7 +362,7 @@ class Inputs:
     def __enter__(self) -> Inputs:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         self.close()
 
     def close(self) -> None:
@@ -381,7 +385,8 @@ class Seen:
         row = self.db.execute("SELECT source FROM seen WHERE article_id = ?", (article_id,)).fetchone()
         if row is None:
             raise KeyError(article_id)
-        return row[0]
+        source: str = row[0]
+        return source
 
     def __setitem__(self, article_id: str, source: str) -> None:
         self.db.execute("INSERT OR REPLACE INTO seen VALUES (?, ?)", (article_id, source))

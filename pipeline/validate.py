@@ -28,7 +28,7 @@ def _positive_decimal(s: pd.Series) -> pd.Series:
 
 
 def _date_matches_precision(df: pd.DataFrame) -> pd.Series:
-    def ok(row) -> bool:
+    def ok(row: pd.Series) -> bool:
         d, p = row["decision_date"], row["date_precision"]
         if d is None or pd.isna(d):
             return p is None or pd.isna(p)
@@ -39,7 +39,7 @@ def _date_matches_precision(df: pd.DataFrame) -> pd.Series:
 
 
 def _amount_or_range(df: pd.DataFrame) -> pd.Series:
-    def ok(row) -> bool:
+    def ok(row: pd.Series) -> bool:
         if row["amount"] is not None and (row["amount_min"] is not None or row["amount_max"] is not None):
             return False
         # A range has both ends in order; a bound ("up to", "at least") only one of them.
