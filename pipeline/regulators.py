@@ -10,7 +10,7 @@ brackets after a description ("the Data State Inspectorate (DSI)") names the sam
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
@@ -140,7 +140,7 @@ def _description(story: Story, noun: Span, found: list[RegRef], used_country: se
     is_region = code is not None and "-" in code
     if country is not None:
         used_country.add(country.start)
-    return RegRef(first, end, span.text, span.start_char, span.end_char, None, code[:2] if is_region else code,
+    return RegRef(first, end, span.text, span.start_char, span.end_char, None, code[:2] if is_region and code else code,
                   "description", code if is_region else None, domain)
 
 
@@ -181,13 +181,16 @@ def _country_acts(story: Story, c: Span) -> bool:
 
 
 def _story_domain(story: Story) -> str | None:
-    votes: Counter = Counter(story.rules.regulator_by_id[r.reg_id].domain for r in story.regs if r.reg_id)
+    votes: dict[str, float] = defaultdict(float)  # a domain cue counts half
+    for r in story.regs:
+        if r.reg_id:
+            votes[story.rules.regulator_by_id[r.reg_id].domain] += 1
     for r in story.regs:
         if r.kind == "description" and r.domain:
             votes[r.domain] += 1
     for d in story.cues.get("domain", []):
         votes[d.id_] += 0.5
-    return votes.most_common(1)[0][0] if votes else None
+    return max(votes, key=votes.__getitem__) if votes else None  # the first of the most voted, as most_common
 
 
 def _resolve_descriptions(story: Story, registry: Registry) -> None:

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from spacy.tokens import Doc, Span, Token
 
@@ -22,6 +23,13 @@ if TYPE_CHECKING:  # the stages' records, for the fields below
     from .parties import Name
     from .regulators import RegRef
 
+
+class _Placed(Protocol):
+    @property
+    def start(self) -> int: ...
+
+
+_P = TypeVar("_P", bound=_Placed)
 
 HEADLINE_CHARS = 200  # a first line longer than this is a paragraph, not a headline
 
@@ -108,7 +116,7 @@ class Story:
     def sent_of(self, token_i: int) -> int:
         return bisect_right(self.sent_starts, token_i) - 1
 
-    def in_sent(self, items, si: int) -> list:
+    def in_sent(self, items: Iterable[_P], si: int) -> list[_P]:
         s = self.sents[si]
         return [x for x in items if s.start <= x.start < s.end]
 
