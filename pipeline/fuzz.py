@@ -34,6 +34,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus" / "articles"
@@ -164,7 +168,7 @@ class Texts:
         text = self.text()
         if roll < 0.3:
             text = r.choice((f"<p>{text}</p>", f"<p>{text[:200]}</p>", f"{text[:100]} <b>bold</b> {text[100:]}"))
-        rec = {r.choice(("text", "text", "content", "body")): text}
+        rec: dict[str, Any] = {r.choice(("text", "text", "content", "body")): text}
         if r.random() < 0.7:
             rec["title"] = text[:60] if r.random() < 0.9 else "x" * 100_000
         if r.random() < 0.6:
@@ -342,7 +346,7 @@ class Maker(Texts):
     def zip(self, depth: int) -> bytes:
         r = self.rng
         buf = io.BytesIO()
-        names = []
+        names: list[str] = []
         with warnings.catch_warnings(), zipfile.ZipFile(buf, "w", r.choice((
                 zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA))) as zf:
             warnings.simplefilter("ignore")  # "Duplicate name": one name twice is one of the hurts
@@ -456,7 +460,7 @@ def check(paths: list[Path], out: Path, exit_code: int, stderr: str = "") -> Rep
     return report
 
 
-def validate_tables(out: Path, arts=None) -> list[str]:
+def validate_tables(out: Path, arts: pd.DataFrame | None = None) -> list[str]:
     """Every table of ``out`` read back and checked against its schema; one line per failure."""
     import pandas as pd
 

@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -107,8 +108,9 @@ def evaluate_external(tsv: Path, out: Path, details: list | None = None) -> dict
 
 # Duckling's ambiguous units: which ISO codes count as the same currency. For riyals, rials and dinars the text
 # alone cannot say which country's, so the right reading is a null currency (resolved later from the article).
-_DUCKLING_UNITS = {"Dollar": {"USD", "AUD", "CAD", "NZD", "HKD", "SGD"}, "Pound": {"GBP", "EGP", "LBP"},
-                   "Riyal": {None}, "Rial": {None}, "Dinar": {None}}
+_DUCKLING_UNITS: dict[str, set[str | None]] = {
+    "Dollar": {"USD", "AUD", "CAD", "NZD", "HKD", "SGD"}, "Pound": {"GBP", "EGP", "LBP"},
+    "Riyal": {None}, "Rial": {None}, "Dinar": {None}}
 # Coin names and slang name no currency and are not how news states an amount ("a quarter" is a fraction or three
 # months, "a grand jury" no money).
 _NO_CURRENCY_NAMED = re.compile(r"\b(?:nickels?|dimes?|quarters?|grand|bucks)\b", re.I)
@@ -187,7 +189,7 @@ def wire_same_target(gold: str | None, pred: str | None) -> bool:
     return len(set(a) & set(b)) * 2 >= min(len(set(a)), len(set(b)))
 
 
-def _near(a, b) -> bool:
+def _near(a: Any, b: Any) -> bool:
     a, b = _dec(a), _dec(b)
     return a is not None and b is not None and abs(a - b) <= Decimal("0.005") * max(abs(a), abs(b))
 

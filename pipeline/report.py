@@ -15,6 +15,7 @@ import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ SUPERSEDING = ("reduced", "annulled")  # a later decision on the same sanction r
 TOP_N = 15
 
 
-def _year(row) -> int | None:
+def _year(row: pd.Series) -> int | None:
     d = row["decision_date"]
     if isinstance(d, str) and d:
         return int(d[:4])
@@ -62,7 +63,7 @@ def counted_money(events: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _eur(v) -> str:
+def _eur(v: Any) -> str:
     """Short EUR text for a chart label or a table.
 
     >>> _eur(Decimal("1200000000")), _eur(Decimal("746000000")), _eur(Decimal("5200000")), _eur(Decimal("950"))
@@ -140,7 +141,7 @@ def _table(df: pd.DataFrame, escape_cols: list[str] | None = None) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _links(urls) -> str:
+def _links(urls: Any) -> str:
     """Article links; only http(s) URLs become links (a ``javascript:`` URL from an article stays text)."""
     out = []
     for u in list(urls if urls is not None else []):
