@@ -31,7 +31,7 @@ import numpy
 from spacy.attrs import DEP, HEAD, LOWER, TAG
 from spacy.language import Language
 from spacy.pipeline import Pipe
-from spacy.strings import hash_string  # type: ignore[attr-defined]  # compiled in spacy.strings, missing from its .pyi
+from spacy.strings import get_string_id
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
@@ -282,9 +282,9 @@ class FocusedNER:
 
     def __init__(self, ner: Pipe, context: int = 0, decided: frozenset[str] = frozenset()):
         self.ner, self.context = ner, context
-        # words that mark a decision's date ("adopted in April"): those sentences too; as the hashes the token
-        # array holds
-        self.decided = [hash_string(w) for w in decided]
+        # words that mark a decision's date ("adopted in April"): those sentences too; as the ids the token
+        # array holds (a word that is one of spaCy's symbols has the symbol's id there, not its hash)
+        self.decided = [get_string_id(w) for w in decided]
         self.words_seen = 0
         self.words_run = 0  # how much of the text the model ran on: for the benchmark's report
 
