@@ -14,7 +14,7 @@ SHARE ?= 0.5
 REPEAT ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test eval bench bench-memory fuzz export report docs lock clean
+.PHONY: help run test lint eval bench bench-memory fuzz export report docs lock clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -56,8 +56,13 @@ export: $(TABLES) ## Write outputs/enforcement.xlsx and outputs/csv/*.csv from t
 report: $(TABLES) ## Write outputs/report.html (self-contained charts and tables) from the run's tables
 	$(PY) -m pipeline report $(OUT)
 
-test: $(STAMP) ## Set up .venv and run the tests (unit, doctest, end-to-end)
+test: $(STAMP) lint ## Set up .venv, run `make lint`, then the tests (unit, doctest, end-to-end)
 	$(PY) -m pytest
+
+# Both are configured in pyproject.toml: the rules, the line length, the strictness, and why a package goes unchecked.
+lint: $(STAMP) ## Check the code: ruff over pipeline/ and tests/, mypy (the type hints) over pipeline/
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/mypy
 
 eval: $(STAMP) ## Score the team corpus and the real sets in ../shared/eval; fails below any floor
 	$(PY) -m pipeline eval corpus --out $(OUT)/eval $(if $(wildcard $(EXTERNAL)),--external $(EXTERNAL)) \
@@ -84,5 +89,5 @@ fuzz: $(STAMP) ## N inputs of every format from corpus stories, mutated, through
 	$(PY) -m pipeline.fuzz --n $(N) --seed $(SEED) --folder $(OUT)/fuzz
 
 clean: ## Remove outputs and caches (keeps .venv)
-	rm -rf $(OUT) .pytest_cache build *.egg-info
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

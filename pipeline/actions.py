@@ -22,8 +22,9 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Sequence
 
-from spacy.tokens import Token
+from spacy.tokens import Doc, Token
 
 from .amounts import MoneyRef, decided, purpose_of
 from .dates import date_for
@@ -165,21 +166,22 @@ class ActionReader:
             named = self.sentence_regulator(f, parties, bool(moneys), last)
             if named is not None and named.reg_id and \
                     self.story.rules.regulator_by_id[named.reg_id].country in {a.country for a in explicit_reg}:
-                agents = explicit_reg = [named]
+                agents, explicit_reg = [named], [named]
         if not explicit_reg:
             agents = [self.sentence_regulator(f, parties, bool(moneys), last)]
         if status in ("reduced", "annulled") and all(a is None or a.kind == "court" for a in agents):
             # "the court cut the penalty to €4bn": the penalty is still the authority's that imposed it
             agents = [self.imposed_by(kind, agents[0] if agents else None) or a for a in agents] or agents
+        payers: Sequence[Party | None] = parties
         if not parties and (kind in MONETARY or kind == "order" or f.cls == "noun" and support is not None):
-            parties = [self.story_party(f.trigger)]  # "the decision also includes a reprimand"
+            payers = [self.story_party(f.trigger)]  # "the decision also includes a reprimand"
         if f.cls == "noun" and kind == "order" and measure_verb in self.by_trigger:
             return []  # "an enforcement notice ordering it to stop": the order is the verb's frame
         order_measures = measures(story, f.trigger, measure_verb) if kind == "order" else []
         if kind == "order" and not order_measures:
             return []
         out = []
-        for reg, party, money in self.combinations(f, agents, parties, moneys):
+        for reg, party, money in self.combinations(f, agents, payers, moneys):
             c = self.candidate(f, kind, reg, bool(explicit_reg), party, money, status)
             if order_measures:
                 for text, deadline, deadline_date in order_measures:
@@ -196,7 +198,7 @@ class ActionReader:
         by_sent: dict[int, list[Party]] = {}
         for c in self.told:
             a = c.action
-            if c.explicit_target and a.target and a.target_kind != "description":
+            if c.explicit_target and a.target and a.target_kind is not None and a.target_kind != "description":
                 group = by_sent.setdefault(c.sent_index, [])
                 if not any(p.text == a.target for p in group):
                     group.append(Party(a.target, a.target_kind, target_key(a.target), 0, 0, explicit=False))
@@ -576,7 +578,7 @@ class ActionReader:
         return out
 
     # -- rows ----------------------------------------------------------------------------------------------------------
-    def combinations(self, f: Frame, agents: list[RegRef | None], parties: list[Party | None],
+    def combinations(self, f: Frame, agents: list[RegRef | None], parties: Sequence[Party | None],
                      moneys: list[MoneyRef]) -> list[tuple[RegRef | None, Party | None, MoneyRef | None]]:
         """Who with whom: one amount a party when the counts agree ("fined Google €150m and Meta €60m"); every
         party when no amount is shared out ("ordered both Google and Facebook to ..."), or when the text says
@@ -594,7 +596,7 @@ class ActionReader:
         periodic = any(m.money.per_period for m in moneys)
         regs = agents if plural or each else agents[:1]
         if len(ps) > 1 and len(ps) == len(ms):  # in the order the text gives them
-            pairs = list(zip(ps, sorted(ms, key=lambda m: m.start if m is not None else 0)))
+            pairs = list(zip(ps, sorted(ms, key=lambda m: m.start if m is not None else 0), strict=True))
         elif len(ps) > 1 and (each or plural or periodic or not moneys):
             pairs = [(p, m) for p in ps for m in ms]
         else:  # the party that is the subject of the verb the amount is the object of, else the first
@@ -643,7 +645,8 @@ class ActionReader:
 
     def set_regulator(self, a: Action, reg: RegRef) -> None:
         a.regulator_id = reg.reg_id
-        a.regulator_country = reg.country or (self.story.rules.regulator_by_id[reg.reg_id].country if reg.reg_id else None)
+        a.regulator_country = reg.country or (self.story.rules.regulator_by_id[reg.reg_id].country
+                                              if reg.reg_id else None)
         if a.regulator_country is None and reg.kind in ("court", "description"):
             a.regulator_country = story_country(self.story)  # "the Manhattan federal court" in a story about the SEC
         a.regulator = self.registry.name(reg)
@@ -688,7 +691,7 @@ def nominal_money(story: Story, tok: Token) -> list[int]:
     return sorted(found)
 
 
-def _bare_plural(doc, p: Party) -> bool:
+def _bare_plural(doc: Doc, p: Party) -> bool:
     """A plural noun phrase with no determiner or number: "companies", "businesses found to have misled"."""
     words = doc[p.start:p.end]
     head = max(words, key=lambda t: t.i == t.head.i or t.head.i < p.start or t.head.i >= p.end) if len(words) else None
@@ -730,7 +733,8 @@ def currency_in(story: Story, money: Money, country: str | None) -> str | None:
 
 def legal_basis(story: Story, si: int) -> list[str]:
     """The laws cited in the sentence, with the article numbers written before or after them."""
-    sent, out = story.sents[si], []
+    sent = story.sents[si]
+    out: list[str] = []
     for law in story.in_sent(story.laws, si):
         window = story.doc[max(sent.start, law.start - 12):law.start].text
         arts = _ARTICLE_NO.findall(window) or _ARTICLE_NO.findall(story.doc[law.end:min(sent.end, law.end + 6)].text)

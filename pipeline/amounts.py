@@ -33,7 +33,7 @@ class MoneyRef:
 def find_amounts(story: Story) -> None:
     """Fill ``story.moneys`` with roles and stated-equivalent pairs."""
     doc = story.doc
-    out = [MoneyRef(m, sp.start, sp.end) for m, sp in zip(doc._.money or [], doc.spans.get("money", []))]
+    out = [MoneyRef(m, sp.start, sp.end) for m, sp in zip(doc._.money or [], doc.spans.get("money", []), strict=True)]
     # "65 million kroner" in a story that also writes "NOK 65,000,000": the article says which kroner.
     ambiguous = {c.form.lower(): c.candidates for c in story.rules.currencies if c.candidates}
     explicit = {m.money.currency for m in out if m.money.currency}

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeGuard
 
 import typer
 
@@ -35,7 +36,8 @@ def run_cmd(
                                                                "longer ones are too_large.")] = Limits.max_chars,
     batch_articles: Annotated[int, typer.Option("--batch-articles", min=1,
                                                 help="Articles (per worker) extracted between two saves of the "
-                                                     "state: a killed run loses at most two such groups of work.")] = 64,
+                                                     "state: a killed run loses at most two such groups of work.")]
+    = 64,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1,
                                          help="Processes running the model, each loading it once (local engine); "
                                               "with --engine dask and no --scheduler, the LocalCluster's workers.")]
@@ -74,7 +76,7 @@ def run_cmd(
         limits = Limits(max_bytes=max_bytes, max_container_bytes=max_container_bytes, max_chars=max_chars)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     if engine not in ("local", "dask") or ner_scope not in NER_SCOPES or scheduler and engine != "dask":
         typer.echo(f"error: --engine is local or dask, --ner-scope one of {', '.join(NER_SCOPES)}, and --scheduler "
                    "needs --engine dask", err=True)
@@ -93,19 +95,19 @@ def run_cmd(
     except RulesError as exc:
         bar.close()
         typer.echo(f"error: bad rule file:\n{exc}", err=True)
-        raise typer.Exit(3)
+        raise typer.Exit(3) from None
     except ModelError as exc:  # a Dask worker whose environment holds another model
         bar.close()
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except Locked as exc:
         bar.close()
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(4)
+        raise typer.Exit(4) from None
     except OSError as exc:
         bar.close()
         typer.echo(f"error: could not write outputs: {exc}", err=True)
-        raise typer.Exit(4)
+        raise typer.Exit(4) from None
     bar.close()
     ok = summary.by_status.get("ok", 0)
     failed = summary.by_status.get("failed", 0)
@@ -137,7 +139,7 @@ def status_cmd(
         report, consistent = describe(out)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(report)
     if not consistent:
         raise typer.Exit(1)
@@ -189,7 +191,7 @@ def eval_cmd(
         raise typer.Exit(1)
 
 
-def _found(path: Path | None, what: str) -> bool:
+def _found(path: Path | None, what: str) -> TypeGuard[Path]:
     """Whether an optional evaluation set was given and exists; says so when it was given and is missing."""
     if path is None:
         return False
@@ -229,19 +231,19 @@ def _check_model() -> None:
         check_model()
     except ModelError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
-def _write_from_run(write, folder: Path, what: str) -> None:
+def _write_from_run(write: Callable[[Path], Iterable[Path]], folder: Path, what: str) -> None:
     """Exit 2 when FOLDER holds no run's tables, 4 when the files cannot be written; else name them."""
     try:
         paths = write(folder)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except OSError as exc:
         typer.echo(f"error: could not write {what}: {exc}", err=True)
-        raise typer.Exit(4)
+        raise typer.Exit(4) from None
     typer.echo("files written: " + ", ".join(str(p) for p in paths), err=True)
 
 

@@ -43,7 +43,8 @@ def find_dates(story: Story) -> None:
     covered = {i for e in spans for i in range(e.start, e.end)}
     for m in _YEAR.finditer(story.text):  # bare years the model tags CARDINAL ("a 2022 settlement")
         sp = doc.char_span(m.start(), m.end())
-        if sp is not None and not covered & set(range(sp.start, sp.end)) and not story.money_toks & set(range(sp.start, sp.end)):
+        if sp is not None and not covered & set(range(sp.start, sp.end)) \
+                and not story.money_toks & set(range(sp.start, sp.end)):
             spans.append(sp)
     for k, sp in enumerate(spans):
         # The model sometimes leaves the day out of "the same 17 October decision": take it back.
@@ -124,10 +125,10 @@ def date_for(story: Story, a0: int, a1: int, si: int, sanction_sentences: set[in
             # no amount of its own (a sentence about a funding round dates that round, not the penalty).
             nxt = sents[si + 1]
             refers = any(story.cues_in(g, si + 1) for g in ("action", "sanction"))
-            later = [d for d in plain if nxt.start <= d.start < nxt.end]
+            in_next = [d for d in plain if nxt.start <= d.start < nxt.end]
             amounts = any(nxt.start <= m.start < nxt.end for m in story.moneys)
-            if refers and len(later) == 1 and not amounts:
-                return later[0]
+            if refers and len(in_next) == 1 and not amounts:
+                return in_next[0]
         return None
     # "In decisions dated 31 December and made public on Thursday": the decision date, not the announcement.
     decision = [d for d in found if not any(w in story.lex["announced"] for w in story.words(d.start - 3, d.start))]

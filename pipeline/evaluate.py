@@ -9,12 +9,12 @@ negative. Unmatched predictions and unmatched gold actions count against every f
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -23,7 +23,7 @@ _LEGAL = {"inc", "ltd", "llc", "plc", "sa", "s.a", "ag", "gmbh", "kg", "co", "co
           "a.b", "ab", "se", "nv", "bv", "spa", "s.p.a", "srl", "company", "group", "holdings"}
 
 
-def _dec(v) -> Decimal | None:
+def _dec(v: Any) -> Decimal | None:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return None
     return Decimal(str(v)).normalize()
@@ -47,7 +47,7 @@ def same_target(a: str | None, b: str | None) -> bool:
     return bool(ta and tb) and (ta <= tb or tb <= ta)
 
 
-def _field(action: dict, name: str):
+def _field(action: dict, name: str) -> Any:
     """The comparable value of one field of a gold or predicted action (None when not set)."""
     if name == "type":
         return action.get("action_type")
@@ -73,12 +73,12 @@ def _field(action: dict, name: str):
     raise KeyError(name)
 
 
-def _equal(name: str, gold, pred) -> bool:
+def _equal(name: str, gold: Any, pred: Any) -> bool:
     if gold is None or pred is None:
         return False
     if name == "target":
         return same_target(gold, pred)
-    return gold == pred
+    return bool(gold == pred)  # strings and tuples: already a bool
 
 
 def _pair_score(g: dict, p: dict) -> float | None:
@@ -90,7 +90,8 @@ def _pair_score(g: dict, p: dict) -> float | None:
         return None
     score = 4.0 if ga is not None else 0.0
     score += 2 * (g.get("action_type") == p.get("action_type"))
-    score += (g.get("regulator_id") or g.get("regulator_country")) == (p.get("regulator_id") or p.get("regulator_country"))
+    score += ((g.get("regulator_id") or g.get("regulator_country"))
+              == (p.get("regulator_id") or p.get("regulator_country")))
     score += same_target(g.get("target"), p.get("target"))
     ev = (g.get("evidence_contains") or "").casefold()
     score += 2 * bool(ev and ev in (p.get("evidence") or "").casefold())
@@ -105,8 +106,10 @@ def match(gold: list[dict], pred: list[dict]) -> list[tuple[dict | None, dict | 
             s = _pair_score(g, p)
             if s is not None:
                 scored.append((s, gi, pi))
-    used_g, used_p, pairs = set(), set(), []
-    for s, gi, pi in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
+    used_g: set[int] = set()
+    used_p: set[int] = set()
+    pairs: list[tuple[dict | None, dict | None]] = []
+    for _, gi, pi in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
         if gi in used_g or pi in used_p:
             continue
         used_g.add(gi)

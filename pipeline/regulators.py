@@ -10,7 +10,7 @@ brackets after a description ("the Data State Inspectorate (DSI)") names the sam
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
 from spacy.tokens import Span, Token
@@ -140,7 +140,7 @@ def _description(story: Story, noun: Span, found: list[RegRef], used_country: se
     is_region = code is not None and "-" in code
     if country is not None:
         used_country.add(country.start)
-    return RegRef(first, end, span.text, span.start_char, span.end_char, None, code[:2] if is_region else code,
+    return RegRef(first, end, span.text, span.start_char, span.end_char, None, code[:2] if is_region and code else code,
                   "description", code if is_region else None, domain)
 
 
@@ -169,23 +169,28 @@ def _country_acts(story: Story, c: Span) -> bool:
             return True  # "from Italy", "by Italy and Greece"; not "by American intelligence agencies" (an adjective)
     if after and after[0] in ("'s", "’s") and any(w in lex["acting_noun"] for w in after[1:]):
         return True
-    if after and (after[0] in lex["acting_verb"] | lex["auxiliary"] and any(w in lex["acting_verb"] for w in after[:3])):
+    if after and (after[0] in lex["acting_verb"] | lex["auxiliary"]
+                  and any(w in lex["acting_verb"] for w in after[:3])):
         return True
     # the second of a coordinated pair: "from Italy and Greece"
     prev = next((p for p in reversed(story.countries) if p.end <= c.start), None)
-    if prev is not None and 0 < c.start - prev.end <= 2 and all(w in lex["coordination"] for w in story.words(prev.end, c.start)):
+    if prev is not None and 0 < c.start - prev.end <= 2 \
+            and all(w in lex["coordination"] for w in story.words(prev.end, c.start)):
         return _country_acts(story, prev)
     return False
 
 
 def _story_domain(story: Story) -> str | None:
-    votes: Counter = Counter(story.rules.regulator_by_id[r.reg_id].domain for r in story.regs if r.reg_id)
+    votes: dict[str, float] = defaultdict(float)  # a domain cue counts half
+    for r in story.regs:
+        if r.reg_id:
+            votes[story.rules.regulator_by_id[r.reg_id].domain] += 1
     for r in story.regs:
         if r.kind == "description" and r.domain:
             votes[r.domain] += 1
     for d in story.cues.get("domain", []):
         votes[d.id_] += 0.5
-    return votes.most_common(1)[0][0] if votes else None
+    return max(votes, key=votes.__getitem__) if votes else None  # the first of the most voted, as most_common
 
 
 def _resolve_descriptions(story: Story, registry: Registry) -> None:
@@ -233,7 +238,8 @@ def regulator_at(story: Story, tok: Token) -> RegRef | None:
         return next((r for r in inside if r.start <= tok.i < r.end), inside[0])
     for child in tok.children:  # "Switzerland's Competition Commission (COMCO)": the name in apposition
         if child.dep_ == "appos":
-            named = [r for r in story.regs if child.left_edge.i <= r.start <= child.right_edge.i and r.kind != "anaphor"]
+            named = [r for r in story.regs
+                     if child.left_edge.i <= r.start <= child.right_edge.i and r.kind != "anaphor"]
             if named:
                 return named[0]
     anaphor = next((r for r in story.regs if r.kind == "anaphor" and r.start <= tok.i < r.end), None)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 RULES_DIR = Path(os.environ.get("PIPELINE_RULES_DIR", Path(__file__).resolve().parent.parent / "rules"))
 
@@ -28,7 +29,8 @@ CUE_GROUPS = ("periodic", "sanction", "role", "status", "negation", "reg_noun", 
               "non_target", "idiom", "lexicon")
 # Word lists the extractor's logic consults token by token (not matched as spans); each must be present once.
 LEXICONS = ("by_regulator", "on_target", "coordination", "each", "conversion_gap", "conditional", "announced",
-            "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun", "relative", "decided", "starting", "purpose", "acting_noun", "acting_verb", "auxiliary",
+            "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun", "relative", "decided",
+            "starting", "purpose", "acting_noun", "acting_verb", "auxiliary",
             "not_a_measure", "legal_matter", "sanction_word", "instrument", "shared_name", "no_party",
             "person_title", "permission")
 
@@ -130,9 +132,9 @@ class Rules:
     numbers: tuple[NumberWord, ...]
     cues: tuple[Cue, ...]
     laws: tuple[Law, ...]
+    events: EventRules
     regulator_by_id: dict[str, Regulator] = field(default_factory=dict)
     regions: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # ISO 3166-2 -> (name, aliases)
-    events: EventRules | None = None
     country_currencies: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ISO 3166 -> ISO 4217 codes
     triggers: tuple[Trigger, ...] = ()
     frames: tuple[FramePattern, ...] = ()
@@ -169,7 +171,7 @@ def _read_tsv(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]
         if len(cells) != len(columns):
             errors.append(f"{path}:{n}: expected {len(columns)} fields, got {len(cells)}")
             continue
-        rows.append((n, {k: v.strip() for k, v in zip(columns, cells)}))
+        rows.append((n, {k: v.strip() for k, v in zip(columns, cells, strict=True)}))
     if errors:
         raise RulesError("\n".join(errors))
     return rows
@@ -323,8 +325,8 @@ def load_cues(path: Path) -> tuple[Cue, ...]:
     return tuple(out)
 
 
-TRIGGER_CLASSES = ("verb", "noun", "settle", "modal", "grant", "impose", "pay", "receive", "face", "seek", "agree", "sentence",
-                   "appeal", "reduce", "annul")
+TRIGGER_CLASSES = ("verb", "noun", "settle", "modal", "grant", "impose", "pay", "receive", "face", "seek", "agree",
+                   "sentence", "appeal", "reduce", "annul")
 ACTION_CLASSES = ("verb", "noun", "settle", "modal", "grant")  # the classes whose words are actions, not support verbs
 # Classes whose words anchor a frame: the action words, and the verbs that impose or seek an amount ("the €50m that
 # the CNIL imposed on Google", "the £27m the regulator proposed": a fine when, and only when, it binds an amount).
@@ -336,7 +338,8 @@ REL_OPS = (">", "<", ">>", "<<", ".", ";", "$+", "$-", ".*", ";*", "$++", "$--")
 
 
 def load_triggers(path: Path) -> tuple[Trigger, ...]:
-    out, errors, seen = [], [], {}
+    out, errors = [], []
+    seen: dict[tuple[str, str], tuple[str, str]] = {}  # (form, class) -> (class, action)
     for n, r in _read_tsv(path, ["class", "action", "forms"]):
         where, cls, action = f"{path}:{n}", r["class"], r["action"]
         if cls not in TRIGGER_CLASSES:
@@ -460,7 +463,8 @@ def load_event_rules(path: Path) -> EventRules:
     kinds = {"amount_tolerance": "fraction", "eur_tolerance": "fraction", "date_slack_days": "days",
              "case_window_days": "days", "case_head_types": ACTION_TYPES, "case_new_statuses": STATUSES,
              "case_closed_statuses": STATUSES, "case_late_statuses": STATUSES, "target_stopwords": "words"}
-    values, errors = {}, []
+    values: dict[str, Any] = {}  # each value of its setting's kind: a Decimal, an int or a tuple of words
+    errors = []
     for n, r in _read_tsv(path, ["setting", "value", "meaning"]):
         where, name, raw = f"{path}:{n}", r["setting"], r["value"]
         kind = kinds.get(name)

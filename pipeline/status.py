@@ -10,6 +10,8 @@ fails to comply": threatened). Failing those, the status cue phrases of the sent
 
 from __future__ import annotations
 
+from itertools import pairwise
+
 from spacy.tokens import Token
 
 from .frames import Frame
@@ -152,7 +154,7 @@ def carry_appeals(story: Story, si: int, candidates: list[Candidate], own: list[
     # "said it would appeal the decision" covers the story's decision; "has taken that case to the Court of
     # Justice" only the case of the sentences just before.
     words = story.words(story.sents[si].start, story.sents[si].end)
-    that = any(w == "that" and nxt in story.lex["case_noun"] for w, nxt in zip(words, words[1:]))
+    that = any(w == "that" and nxt in story.lex["case_noun"] for w, nxt in pairwise(words))
     recent = [c for c in candidates if si - 2 <= c.sent_index < si] if that else candidates
     if not parties and any(w in story.lex["case_noun"] for w in words):
         # "The decision is not yet final, as it has been appealed": the decision just told, whoever its party

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from spacy.tokens import Doc, Span, Token
 
@@ -22,6 +23,13 @@ if TYPE_CHECKING:  # the stages' records, for the fields below
     from .parties import Name
     from .regulators import RegRef
 
+
+class _Placed(Protocol):
+    @property
+    def start(self) -> int: ...
+
+
+_P = TypeVar("_P", bound=_Placed)
 
 HEADLINE_CHARS = 200  # a first line longer than this is a paragraph, not a headline
 
@@ -45,7 +53,8 @@ class Lexicon:
             words={name: rules.lexicon(name) for name in LEXICONS},
             ref_heads=frozenset(p.split()[-1].lower() for c in rules.cues_of("target_ref") for p in c.phrases),
             non_target=frozenset(non_target),
-            country_names=frozenset(a.casefold() for name, aliases in rules.countries.values() for a in (name, *aliases)),
+            country_names=frozenset(a.casefold() for name, aliases in rules.countries.values()
+                                    for a in (name, *aliases)),
             legal_forms=frozenset(legal_key(f) for form in rules.legal_forms for f in form.split()),
             ref_regulator=frozenset(p.split()[-1].lower() for c in rules.cues_of("reg_ref") for p in c.phrases),
         )
@@ -107,7 +116,7 @@ class Story:
     def sent_of(self, token_i: int) -> int:
         return bisect_right(self.sent_starts, token_i) - 1
 
-    def in_sent(self, items, si: int) -> list:
+    def in_sent(self, items: Iterable[_P], si: int) -> list[_P]:
         s = self.sents[si]
         return [x for x in items if s.start <= x.start < s.end]
 

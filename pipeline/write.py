@@ -58,8 +58,8 @@ def article_row(a: Article) -> dict:
     """The row of ``articles.parquet`` for an article: everything but its text (a run buffers rows, not texts)."""
     return {"article_id": a.article_id, "source": a.source, "external_id": a.external_id, "url": a.url,
             "title": a.title, "published": a.published, "language": a.language, "encoding": a.encoding,
-            "extraction": a.extraction, "n_chars": a.n_chars, "status": a.status, "error": a.error, "container": a.container,
-            "duplicate_of": a.duplicate_of}
+            "extraction": a.extraction, "n_chars": a.n_chars, "status": a.status, "error": a.error,
+            "container": a.container, "duplicate_of": a.duplicate_of}
 
 
 def articles_frame(articles: list[Article] | list[dict]) -> pd.DataFrame:

@@ -41,26 +41,26 @@ def test_every_pattern_binds_the_word_its_example_names(nlp, pattern):
         (pattern.example, [(doc[f.trigger].text, f.roles) for f in frames])
 
 
-D, O, P = "description", "organisation", "person"
+DESC, ORG, PERSON = "description", "organisation", "person"
 SHAPES = [
     # (shape, text, must find: dicts of Action fields, must not find)
     ("a generic body with its region after 'of'", "The data protection authority of Hamburg fined a hospital "
-     "€50,000.", [dict(regulator_id="de-hh-dpa", target="hospital", target_kind=D, amount=Decimal(50000))], []),
+     "€50,000.", [dict(regulator_id="de-hh-dpa", target="hospital", target_kind=DESC, amount=Decimal(50000))], []),
     ("a region with no registry body of the domain stays a described regulator of its country",
      "The DPA of Brandenburg imposed a fine on a car dealer.",
      [dict(action_type="fine", regulator_id=None, regulator_country="DE", target="car dealer")], []),
     ("a country adjective before a generic body", "The Dutch DPA fined a travel agency €9,000.",
-     [dict(regulator_id="nl-ap", target="travel agency", target_kind=D)], []),
+     [dict(regulator_id="nl-ap", target="travel agency", target_kind=DESC)], []),
     ("an all-caps name with a legal form, the sentence ending after its dot",
      "The Spanish DPA has imposed a fine of EUR 30,000 on COSTA SOL INMOBILIARIA, S.L.. The company had filmed its "
-     "staff.", [dict(regulator_id="es-aepd", target="COSTA SOL INMOBILIARIA, S.L.", target_kind=O)], []),
+     "staff.", [dict(regulator_id="es-aepd", target="COSTA SOL INMOBILIARIA, S.L.", target_kind=ORG)], []),
     ("a lower-case legal form after a name the model does not tag", "The Italian DPA fined Delta Gamma s.r.l. EUR "
      "8,000.", [dict(regulator_id="it-garante", target="Delta Gamma s.r.l.", amount=Decimal(8000))], []),
     ("a multi-word legal form", "The Polish DPA has fined OMEGA Sp. z o.o. PLN 20,000 for losing customer records.",
      [dict(regulator_id="pl-uodo", target="OMEGA Sp. z o.o.", currency="PLN")], []),
     ("a person is the target, through a pronoun, not the company named beside him",
      "John Carter, former treasurer of Redwood Mills Inc, was sentenced to two years in prison on Monday. He was "
-     "also fined 10,000 dlrs.", [dict(target="John Carter", target_kind=P, amount=Decimal(10000), currency="USD")],
+     "also fined 10,000 dlrs.", [dict(target="John Carter", target_kind=PERSON, amount=Decimal(10000), currency="USD")],
      [dict(target="Redwood Mills Inc")]),
     ("passive with no authority named: the target still", "After a complaint, an administrative fine of €6,000 was "
      "imposed on the pharmacy.", [dict(target="pharmacy", amount=Decimal(6000), regulator_id=None)], []),

@@ -31,7 +31,10 @@ def test_events_linked_in_parts_are_the_events_linked_at_once(corpus_run, two_wo
     _, one = corpus_run
     parts = pd.read_parquet(two_worker_run / "events.parquet")
     assert parts["case_id"].nunique() < len(parts)  # the corpus has cases of several events: something to split
-    by_id = lambda df: df.sort_values("event_id", ignore_index=True)  # order: by bucket, part, then case
+
+    def by_id(df):  # their order: by bucket, part, then case
+        return df.sort_values("event_id", ignore_index=True)
+
     pd.testing.assert_frame_equal(by_id(parts), by_id(one["events"]))
 
 
