@@ -206,7 +206,8 @@ class Maker(Texts):
         elif fmt in ("warc", "warc.gz"):
             data = self.warc(fmt == "warc.gz")
         elif fmt.endswith(".gz"):
-            data = gzip.compress(self.make(fmt[:-3], depth + 1))
+            # mtime=0: no clock in the bytes, so a seed makes the same file every time
+            data = gzip.compress(self.make(fmt[:-3], depth + 1), mtime=0)
             if r.random() < 0.15:
                 data = data[:r.randrange(len(data))]  # a cut gzip stream
         else:
