@@ -47,7 +47,7 @@ class Extractor:
 
     def finder(self, doc: Doc) -> FrameFinder:
         # The matcher holds the vocabulary's strings: a reloaded model (pipeline.run refreshes it) needs a new one.
-        if self._finder is None or self._finder.matcher.vocab is not doc.vocab:
+        if self._finder is None or self._finder.vocab is not doc.vocab:
             self._finder = FrameFinder(doc.vocab, self.rules)
         return self._finder
 

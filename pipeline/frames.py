@@ -61,9 +61,11 @@ class FrameFinder:
     """Compiles the frame patterns once; called on a parsed Doc, returns its frames in text order."""
 
     def __init__(self, vocab: Vocab, rules: Rules):
-        self.rules = rules
-        self.matcher = DependencyMatcher(vocab, validate=True)
+        self.rules, self.vocab = rules, vocab
+        # One matcher a trigger class: a sentence runs only the patterns of the classes its triggers have.
+        self.matchers = {cls: DependencyMatcher(vocab, validate=True) for cls in FRAME_CLASSES}
         self.patterns: dict[int, FramePattern] = {}
+        self.order: dict[int, int] = {}  # pattern key -> its line in rules/frames.jsonl
         # The last word of each multi-word action form, by class: what a pattern's anchor may be.
         self.words: dict[str, set[str]] = {t.cls: set() for t in rules.triggers}
         self.kind: dict[tuple[str, ...], str] = {}  # an action phrase's words -> its action type
@@ -75,10 +77,12 @@ class FrameFinder:
                     # the words up to the anchor: "limitation on processing" is told by "limitation"
                     self.kind[(t.cls, *words[:words.index(anchor_word(form)) + 1])] = t.action
         self.longest = max((len(k) - 1 for k in self.kind), default=1)
+        self.anchors = set().union(*(self.words.get(cls, set()) for cls in FRAME_CLASSES))
         errors = []
         for p in rules.frames:
             key = vocab.strings.add(p.id)
             self.patterns[key] = p
+            self.order[key] = len(self.order)
             anchor = {"_": {"frame": {"IN": list(p.trigger)}}, **p.when}
             nodes = [_node(anchor, "trigger", None, None)]
             prev = "trigger"
@@ -88,7 +92,9 @@ class FrameFinder:
             for k, (op, attrs) in enumerate(p.also):
                 nodes.append(_node(attrs, f"also{k}", "trigger", op))
             try:
-                self.matcher.add(p.id, [nodes])
+                for cls in p.trigger:
+                    if cls in self.matchers:  # a status class ("@appeal") anchors nothing of its own
+                        self.matchers[cls].add(p.id, [nodes])
             except ValueError as exc:  # spaCy's validation names the bad attribute
                 errors.append(f"frames.jsonl: pattern {p.id!r} does not compile: {exc}")
         if errors:
@@ -101,14 +107,31 @@ class FrameFinder:
         idioms = {i for sp in doc.spans.get("rules", []) if sp.label_ == "CUE_idiom" for i in range(sp.start, sp.end)}
         for t in doc:
             # The other sentences have flat trees (pipeline.nlp.FrameParser): their words have no tag.
-            cls = self._class(t) if t.tag_ and t.i not in idioms else None
+            if t.lower_ not in self.anchors or not t.tag_ or t.i in idioms:
+                continue
+            cls = self._class(t)
             action = self._action(t, cls) if cls is not None else None
-            t._.frame = cls if action is not None else None
             if cls is not None and action is not None:  # (an action always has its class)
                 frames[t.i] = Frame(t.i, cls, action)
         if frames:
-            for key, toks in self.matcher(doc):
-                self._bind(doc, frames, self.patterns[key], toks[0], toks)
+            # The matcher runs over the sentences that hold a trigger, each copied out as a Doc of its own: over the
+            # whole Doc, its token patterns would test every word of every sentence (most of the extractor's time).
+            for sent in doc.sents:
+                inside = [i for i in frames if sent.start <= i < sent.end]
+                if not inside:
+                    continue
+                sub = sent.as_doc()
+                for i in inside:
+                    sub[i - sent.start]._.frame = frames[i].cls
+                # in the order of rules/frames.jsonl, as one matcher would give them: the first bound is the first
+                matches = {(self.order[key], n, key, tuple(toks)) for cls in {frames[i].cls for i in inside}
+                           for n, (key, toks) in enumerate(self.matchers[cls](sub))}
+                seen = set()
+                for _, _, key, toks in sorted(matches):
+                    if (key, toks) not in seen:
+                        seen.add((key, toks))
+                        at = [t + sent.start for t in toks]
+                        self._bind(doc, frames, self.patterns[key], at[0], at)
             _object_relatives(doc, frames)
             _inherit_agents(doc, frames)
         return [frames[i] for i in sorted(frames)]

@@ -14,6 +14,7 @@ import calendar
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Span, Token
 
@@ -139,9 +140,16 @@ def _entities(story: Story, blocked: set[int]) -> list[Name]:
     return out
 
 
+@lru_cache(maxsize=4)
+def _first_words(forms: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(legal_key(f.split()[0]) for f in forms)
+
+
 def _legal_form_at(story: Story, i: int) -> int:
     """The end of a legal form starting at token ``i`` ("Sp." "z" "o.o." is one), else ``i``."""
     doc, best = story.doc, i
+    if legal_key(doc[i].text) not in _first_words(tuple(story.rules.legal_forms)):
+        return i  # the common case, answered without trying every form
     for form in story.rules.legal_forms:
         parts = [legal_key(p) for p in form.split()]
         end = i
