@@ -10,6 +10,7 @@ read by the stages after it.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,6 +51,37 @@ class Frame:
         return found[0] if found else None
 
 
+_TOKEN_ATTRS = {"DEP": "dep_", "TAG": "tag_", "LOWER": "lower_"}  # what rules/frames.jsonl may test
+_STEPS: dict[str, Callable[[Token], Iterable[Token]]] = {  # the DependencyMatcher operators it may use
+    ">": lambda t: t.children,
+    "<": lambda t: (t.head,) if t.head.i != t.i else (),
+    ">>": lambda t: (d for d in t.subtree if d.i != t.i),
+    "<<": lambda t: t.ancestors,
+}
+
+
+def walk(doc: Doc, trig: int, p: FramePattern) -> list[tuple[int, ...]]:
+    """The matches of a pattern anchored on the trigger at ``trig``, as spaCy's DependencyMatcher finds them: each
+    the token offsets of the path's nodes, the trigger first, in order. (A node may be a token already on the path,
+    as in the matcher.)"""
+    t0 = doc[trig]
+    if not _fits(t0, p.when) or any(not any(_fits(t, a) for t in _STEPS[op](t0)) for op, a in p.also):
+        return []
+    paths: list[tuple[int, ...]] = [(trig,)]
+    for op, attrs in p.path:
+        paths = [path + (t.i,) for path in paths for t in _STEPS[op](doc[path[-1]]) if _fits(t, attrs)]
+    return sorted(paths)
+
+
+def _fits(tok: Token, attrs: dict) -> bool:
+    """Whether a token has the attributes a pattern's node asks for: a value, or {"IN": [values]}."""
+    for attr, want in attrs.items():
+        have = getattr(tok, _TOKEN_ATTRS[attr])
+        if have not in want["IN"] if isinstance(want, dict) else have != want:
+            return False
+    return True
+
+
 def _node(attrs: dict, name: str, left: str | None, op: str | None) -> dict:
     node: dict[str, Any] = {"RIGHT_ID": name, "RIGHT_ATTRS": attrs}
     if left is not None:
@@ -62,9 +94,12 @@ class FrameFinder:
 
     def __init__(self, vocab: Vocab, rules: Rules):
         self.rules, self.vocab = rules, vocab
-        # One matcher a trigger class: a sentence runs only the patterns of the classes its triggers have.
-        self.matchers = {cls: DependencyMatcher(vocab, validate=True) for cls in FRAME_CLASSES}
+        # The patterns are spaCy DependencyMatcher patterns, compiled here (the reference their matches are tested
+        # against, tests/test_frames.py); a Doc is matched by walking the parse from each trigger (walk below):
+        # the matcher tests every node of every pattern on every word, most of the extractor's time.
+        self.reference = DependencyMatcher(vocab, validate=True)
         self.patterns: dict[int, FramePattern] = {}
+        self.by_class: dict[str, list[int]] = {cls: [] for cls in FRAME_CLASSES}  # the patterns a class anchors
         self.order: dict[int, int] = {}  # pattern key -> its line in rules/frames.jsonl
         # The last word of each multi-word action form, by class: what a pattern's anchor may be.
         self.words: dict[str, set[str]] = {t.cls: set() for t in rules.triggers}
@@ -91,12 +126,18 @@ class FrameFinder:
                 prev = f"n{k}"
             for k, (op, attrs) in enumerate(p.also):
                 nodes.append(_node(attrs, f"also{k}", "trigger", op))
-            try:
-                for cls in p.trigger:
-                    if cls in self.matchers:  # a status class ("@appeal") anchors nothing of its own
-                        self.matchers[cls].add(p.id, [nodes])
-            except ValueError as exc:  # spaCy's validation names the bad attribute
+            unread = {a for attrs in (p.when, *(a for _, a in p.path), *(a for _, a in p.also)) for a in attrs} - \
+                set(_TOKEN_ATTRS) | {op for op, _ in (*p.path, *p.also)} - set(_STEPS)
+            if unread:
+                errors.append(f"frames.jsonl: pattern {p.id!r} uses {sorted(unread)}; the frames read only "
+                              f"{sorted(_TOKEN_ATTRS)} and the operators {sorted(_STEPS)}")
+            try:  # every pattern is a valid DependencyMatcher pattern: spaCy's validation names a bad attribute
+                self.reference.add(p.id, [nodes])
+            except ValueError as exc:
                 errors.append(f"frames.jsonl: pattern {p.id!r} does not compile: {exc}")
+            for cls in p.trigger:
+                if cls in self.by_class:  # a status class ("@appeal") anchors nothing of its own
+                    self.by_class[cls].append(key)
         if errors:
             raise RulesError("\n".join(errors))
 
@@ -114,24 +155,11 @@ class FrameFinder:
             if cls is not None and action is not None:  # (an action always has its class)
                 frames[t.i] = Frame(t.i, cls, action)
         if frames:
-            # The matcher runs over the sentences that hold a trigger, each copied out as a Doc of its own: over the
-            # whole Doc, its token patterns would test every word of every sentence (most of the extractor's time).
-            for sent in doc.sents:
-                inside = [i for i in frames if sent.start <= i < sent.end]
-                if not inside:
-                    continue
-                sub = sent.as_doc()
-                for i in inside:
-                    sub[i - sent.start]._.frame = frames[i].cls
-                # in the order of rules/frames.jsonl, as one matcher would give them: the first bound is the first
-                matches = {(self.order[key], n, key, tuple(toks)) for cls in {frames[i].cls for i in inside}
-                           for n, (key, toks) in enumerate(self.matchers[cls](sub))}
-                seen = set()
-                for _, _, key, toks in sorted(matches):
-                    if (key, toks) not in seen:
-                        seen.add((key, toks))
-                        at = [t + sent.start for t in toks]
-                        self._bind(doc, frames, self.patterns[key], at[0], at)
+            for key in sorted({k for f in frames.values() for k in self.by_class[f.cls]}, key=self.order.__getitem__):
+                p = self.patterns[key]
+                for i in sorted(i for i, f in frames.items() if f.cls in p.trigger):
+                    for path in walk(doc, i, p):
+                        self._bind(doc, frames, p, i, list(path))
             _object_relatives(doc, frames)
             _inherit_agents(doc, frames)
         return [frames[i] for i in sorted(frames)]

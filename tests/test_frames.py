@@ -3,16 +3,19 @@ exist for gives the action a careful reader gets. Every sentence here is our own
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
 from pipeline.extract import Extractor
-from pipeline.frames import FrameFinder
+from pipeline.ingest import read_paths
+from pipeline.frames import FrameFinder, walk
 from pipeline.nlp import build_nlp
 from pipeline.records import OK, Article
 from pipeline.rules import load_rules
 
 RULES = load_rules()
+CORPUS = Path(__file__).resolve().parent.parent / "corpus" / "articles"
 
 
 @pytest.fixture(scope="module")
@@ -39,6 +42,31 @@ def test_every_pattern_binds_the_word_its_example_names(nlp, pattern):
              for i in f.roles.get(pattern.binds, [])]
     assert any(doc_text.endswith(pattern.expect) or pattern.expect in doc_text.split() for doc_text in bound), \
         (pattern.example, [(doc[f.trigger].text, f.roles) for f in frames])
+
+
+def test_the_walker_finds_what_spacys_dependency_matcher_finds(nlp):
+    """frames.walk stands in for spaCy's DependencyMatcher (the patterns are compiled into one as the reference):
+    on every pattern's example, every sentence shape below and the team corpus, both find the same paths for the
+    same anchors."""
+    finder = FrameFinder(nlp.vocab, RULES)
+    corpus = [a.text for a in read_paths([CORPUS]) if a.status == OK and a.text]
+    texts = [p.example for p in RULES.frames] + [shape[1] for shape in SHAPES] + corpus
+    compared = 0
+    for doc in nlp.pipe(texts):
+        anchors = {t.i: finder._class(t) for t in doc if t.lower_ in finder.anchors and t.tag_}
+        anchors = {i: cls for i, cls in anchors.items() if cls is not None}
+        if not anchors:
+            continue  # nothing was parsed: the matcher would refuse a Doc without tags
+        for i, cls in anchors.items():
+            doc[i]._.frame = cls
+        patterns = {p.id: p for p in RULES.frames}
+        expected = {(nlp.vocab.strings[key], tuple(ids[:1 + len(patterns[nlp.vocab.strings[key]].path)]))
+                    for key, ids in finder.reference(doc)}
+        walked = {(p.id, path) for i, cls in anchors.items() for p in RULES.frames if cls in p.trigger
+                  for path in walk(doc, i, p)}
+        assert walked == expected, doc.text
+        compared += len(expected)
+    assert compared > len(RULES.frames)  # every example matched its own pattern at least
 
 
 DESC, ORG, PERSON = "description", "organisation", "person"
