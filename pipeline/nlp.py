@@ -42,6 +42,7 @@ if TYPE_CHECKING:
 from .model import check_model
 from .normalise import find_money
 from .rules import ACTION_CLASSES, Rules, load_rules
+from .story import sentences
 
 # The model components this pipeline does not read; excluding them (not just disabling) saves load time and memory.
 # tok2vec, tagger and parser are loaded but disabled: FrameParser calls them on the sentences that need them.
@@ -131,6 +132,7 @@ def make_paragraph_breaks(nlp: Language, name: str) -> Callable[[Doc], Doc]:
         for tok, start in zip(toks[1:], starts[1:], strict=True):
             if tok.is_sent_start != start:
                 tok.is_sent_start = start
+        doc.user_data["sentences"] = list(doc.sents)  # final from here on: see pipeline.story.sentences
         return doc
 
     return paragraph_breaks
@@ -248,7 +250,7 @@ def make_rule_matcher(nlp: Language, name: str, spans_key: str) -> RuleMatcher:
 # Cue groups that make a sentence one that can hold an action: an action word ("fined", "ordered", "banned"), a
 # word that makes an amount a sanction ("imposed", "pay"), a periodic-penalty phrase, or a status ("appealed",
 # which carries an action across sentences). Money and regulator names count too (see FocusedNER.candidates).
-FOCUS_CUES = {"CUE_action", "CUE_sanction", "CUE_periodic", "CUE_reg_ref"}
+FOCUS_CUES = {"CUE_sanction", "CUE_periodic", "CUE_reg_ref"}  # and the action words of action_marks
 # Of the status cues, only an appeal carries to other sentences (the extractor then needs the party named there);
 # "cut", "face" or "risk" alone make no action.
 FOCUS_STATUS = {"appealed"}
@@ -280,8 +282,10 @@ class FocusedNER:
     # keeps the peak the same however many articles a run has.
     BATCH_TOKENS = 1_000
 
-    def __init__(self, ner: Pipe, context: int = 0, decided: frozenset[str] = frozenset()):
+    def __init__(self, ner: Pipe, context: int = 0, decided: frozenset[str] = frozenset(),
+                 weak: frozenset[str] = frozenset()):
         self.ner, self.context = ner, context
+        self.weak = weak  # action words that mark a sentence only beside a regulator, an amount or a sanction word
         # words that mark a decision's date ("adopted in April"): those sentences too; as the ids the token
         # array holds (a word that is one of spaCy's symbols has the symbol's id there, not its hash)
         self.decided = [get_string_id(w) for w in decided]
@@ -292,12 +296,13 @@ class FocusedNER:
         """Token ranges ``[start, end)`` of the runs of candidate sentences (with their context), in order."""
         if len(doc) <= self.WHOLE:  # a brief or a summary: every sentence may name the party; cheap to run whole
             return [(0, len(doc))]
-        sents = list(doc.sents)
+        sents = sentences(doc)
         starts = [s.start for s in sents]
         hit = [False] * len(sents)
         marks = [sp.start for sp in doc.spans.get("rules", [])
                  if sp.label_ == "REG" or sp.label_ in FOCUS_CUES
                  or sp.label_ == "CUE_status" and sp.id_ in FOCUS_STATUS]
+        marks += action_marks(doc, self.weak)
         if self.decided:  # on the token array: iterating Token objects costs more than the NER it saves
             lower = doc.to_array([LOWER])
             marks += [int(i) for i in numpy.flatnonzero(numpy.isin(lower, self.decided))]
@@ -375,6 +380,7 @@ class FrameParser:
     def __init__(self, nlp: Language, name: str = "frame_parser"):
         self.name = name
         self.nlp = nlp
+        self.weak = load_rules().lexicon("weak_trigger")
         self.sentences_seen = 0
         self.sentences_parsed = 0
 
@@ -384,10 +390,14 @@ class FrameParser:
     def candidates(self, doc: Doc) -> list[Span]:
         """The sentences holding an action word, or an imposing verb and an amount ("the €50m that X imposed")."""
         spans = doc.spans.get("rules", [])
-        marks = sorted(sp.start for sp in spans if sp.label_ == "CUE_action")
-        imposing = sorted(sp.start for sp in spans if sp.label_ == "CUE_support" and sp.id_ == "impose")
+        marks = action_marks(doc, self.weak)
+        # An imposing verb beside an amount is no sanction by itself ("a deal worth $5m, including debt"): only
+        # near a regulator or a sanction word, as a weak action word.
+        strong = [sp.start for sp in spans if sp.label_ == "CUE_action" and sp.text.lower() not in self.weak]
+        imposing = _backed(doc, sorted(sp.start for sp in spans if sp.label_ == "CUE_support" and sp.id_ == "impose"),
+                           strong, False)
         money = sorted(sp.start for sp in doc.spans.get("money", []))
-        return [s for s in doc.sents if _any_in(marks, s) or _any_in(imposing, s) and _any_in(money, s)]
+        return [s for s in sentences(doc) if _any_in(marks, s) or _any_in(imposing, s) and _any_in(money, s)]
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 16) -> Iterator[Doc]:
         # spaCy types get_pipe as a plain callable; these components are Pipes, with .pipe
@@ -448,7 +458,7 @@ class FrameParser:
         tags = numpy.zeros(n, dtype="uint64")
         strings = doc.vocab.strings
         flat, root, inner = strings.add("dep"), strings.add("ROOT"), strings.add("compound")
-        for sent in doc.sents:  # flat trees first; the parsed sentences overwrite theirs below
+        for sent in sentences(doc):  # flat trees first; the parsed sentences overwrite theirs below
             self.sentences_seen += 1
             heads[sent.start:sent.end] = sent.start
             deps[sent.start:sent.end] = flat
@@ -469,6 +479,41 @@ class FrameParser:
                 deps[g[:-1]] = inner
         arr = numpy.stack([(heads - numpy.arange(n)).astype("uint64"), deps, tags], axis=1)
         doc.from_array([HEAD, DEP, TAG], cast("Ints2d", arr))  # spaCy's stub names thinc's type for an int array
+
+
+# How many sentences before a weak action word may give it the support it needs ("Under the settlement, ... .
+# Tesla must also appoint ... . In addition, the company must put in place ..."): measured on the team corpus.
+WEAK_REACH = 2
+
+
+def action_marks(doc: Doc, weak: frozenset[str]) -> list[int]:
+    """Where a sentence may hold a sanction frame: the start of every action word (rules/triggers.tsv), except a
+    weak one (``weak_trigger`` in rules/cues.tsv: "told", "must", "orders") when neither its sentence nor the
+    :data:`WEAK_REACH` before it name a regulator, an amount, a sanction word or a strong action word ("he told
+    reporters", "orders for 50 jets" in a story about a product launch)."""
+    spans = doc.spans.get("rules", [])
+    # A word inside an idiom anchors no frame (frames.FrameFinder skips it too), so its sentence need not be parsed.
+    idioms = {i for sp in spans if sp.label_ == "CUE_idiom" for i in range(sp.start, sp.end)}
+    actions = [sp for sp in spans if sp.label_ == "CUE_action" and sp.start not in idioms]
+    strong = [sp.start for sp in actions if sp.text.lower() not in weak]
+    if len(strong) == len(actions):
+        return sorted(strong)
+    return sorted(strong + _backed(doc, [sp.start for sp in actions if sp.text.lower() in weak], strong, True))
+
+
+def _backed(doc: Doc, marks: list[int], strong: list[int], money: bool) -> list[int]:
+    """The marks whose sentence or one of the :data:`WEAK_REACH` before it names a regulator, a sanction word, a
+    strong action word or (with ``money``) an amount."""
+    if not marks:
+        return []
+    starts = [sent.start for sent in sentences(doc)]
+    support = strong + [sp.start for sp in doc.spans.get("rules", [])
+                        if sp.label_ in ("REG", "CUE_reg_noun", "CUE_reg_ref", "CUE_sanction")]
+    if money:
+        support += [sp.start for sp in doc.spans.get("money", [])]
+    backed = {bisect_right(starts, i) - 1 for i in support}
+    return [i for i in marks if any(k in backed for k in range(bisect_right(starts, i) - 1 - WEAK_REACH,
+                                                                bisect_right(starts, i)))]
 
 
 def _any_in(sorted_starts: list[int], sent: Span) -> bool:

@@ -147,7 +147,7 @@ def _first_words(forms: tuple[str, ...]) -> frozenset[str]:
 
 def _legal_form_at(story: Story, i: int) -> int:
     """The end of a legal form starting at token ``i`` ("Sp." "z" "o.o." is one), else ``i``."""
-    doc, best = story.doc, i
+    doc, best = story.tokens, i
     if legal_key(doc[i].text) not in _first_words(tuple(story.rules.legal_forms)):
         return i  # the common case, answered without trying every form
     for form in story.rules.legal_forms:
@@ -173,17 +173,21 @@ def _name_token(t: Token) -> bool:
     """A word that can be part of a name: capitalised, or a brand written in lower case as a web address or
     with an inner capital ("notebooksbilliger.de AG", "eBay Inc")."""
     text = t.text
-    return any(c.isalpha() for c in text) and (text[:1].isupper() or bool(_DOMAIN_NAME.match(text)) or
+    if text[:1].isupper():
+        return any(c.isalpha() for c in text)
+    if text.islower() and "." not in text:
+        return False  # most words: answered without the patterns below
+    return any(c.isalpha() for c in text) and (bool(_DOMAIN_NAME.match(text)) or
                                                t.is_alpha and any(c.isupper() for c in text[1:]))
 
 
 def _legal_names(story: Story, blocked: set[int]) -> list[Name]:
     """Capitalised runs that end in a legal form: "Alpha Beta s.r.l.", "NORDIC TELECOM, S.L.", "KAPPA Sp. z o.o."."""
-    doc, out = story.doc, []
-    firsts = {legal_key(f.split()[0]) for f in story.rules.legal_forms}
+    doc, toks, out = story.doc, story.tokens, []
+    firsts = _first_words(tuple(story.rules.legal_forms))
     i = 1
-    while i < len(doc):
-        if legal_key(doc[i].text) not in firsts or i in story.money_toks:
+    while i < len(toks):
+        if legal_key(toks[i].text) not in firsts or i in story.money_toks:
             i += 1
             continue
         end = _legal_form_at(story, i)
@@ -243,15 +247,16 @@ def _recurring_names(story: Story, blocked: set[int], found: list[Name]) -> list
     skip |= {i for e in doc.ents if e.label_ not in ("ORG", "PERSON") for i in range(e.start, e.end)}
     skip |= story.cue_toks | story.money_toks
     runs: list[Span] = []
+    toks = story.tokens
     i, n = 0, len(doc)
     while i < n:
-        t = doc[i]
+        t = toks[i]
         if i in skip or not _name_token(t) or t.is_stop:
             i += 1
             continue
         j = i + 1
-        while j < n and j not in skip and (doc[j].text[:1].isupper() or doc[j].text in ("&",)) \
-                and not doc[j].is_sent_start and "\n" not in doc[j - 1].whitespace_:
+        while j < n and j not in skip and (toks[j].text[:1].isupper() or toks[j].text in ("&",)) \
+                and not toks[j].is_sent_start and "\n" not in toks[j - 1].whitespace_:
             j += 1
         runs.append(doc[i:j])
         i = j

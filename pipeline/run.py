@@ -108,7 +108,8 @@ def _init_worker(scope: str, batch_size: int) -> None:
     rules = load_rules()
     nlp = build_nlp(rules, defer_ner=True)
     model_ner = cast("Pipe", nlp.get_pipe("ner"))  # spaCy types get_pipe as a plain callable; the NER is a Pipe
-    ner = model_ner if scope != "sentences" else FocusedNER(model_ner, context=0, decided=rules.lexicon("decided"))
+    ner = model_ner if scope != "sentences" else FocusedNER(model_ner, context=0, decided=rules.lexicon("decided"),
+                                                                        weak=rules.lexicon("weak_trigger"))
     _worker, _since_load = (nlp, ner, Extractor(rules), batch_size, scope), 0
 
 
@@ -126,9 +127,10 @@ def prepare_worker() -> None:
         parse_date(relative, date(2020, 1, 1))
 
 
-def _may_need_entities(doc: Doc) -> bool:
-    # An action word can make a frame, and its parties may take NER to see.
-    return any(sp.label_ == "CUE_action" for sp in doc.spans.get("rules", []))
+def _may_need_entities(doc: Doc, weak: frozenset[str]) -> bool:
+    # An action word can make a frame, and its parties may take NER to see; a weak one ("told", "orders") only
+    # when a first pass without entities finds an action.
+    return any(sp.label_ == "CUE_action" and sp.text.lower() not in weak for sp in doc.spans.get("rules", []))
 
 
 def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention], dict[str, str]]:
@@ -167,6 +169,7 @@ def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention], d
 def _extract(batch: list[Article]) -> tuple[list[Action], list[Mention]]:
     assert _worker is not None, "_init_worker runs first in every process that extracts (see Extraction)"
     nlp, ner, extractor, batch_size, scope = _worker
+    weak = load_rules().lexicon("weak_trigger")  # cached: the rules the worker was set up with
     with stage("the model"):
         docs = list(nlp.pipe((a.text for a in batch), batch_size=batch_size))
     results: list[tuple[list[Action], list[Mention]] | None] = [None] * len(batch)
@@ -174,7 +177,7 @@ def _extract(batch: list[Article]) -> tuple[list[Action], list[Mention]]:
     if scope != "all":
         need = []
         for i, (art, doc) in enumerate(zip(batch, docs, strict=True)):
-            if _may_need_entities(doc):  # a story with a "fine" word: the model runs whatever a first pass says
+            if _may_need_entities(doc, weak):  # a story with a "fine" word: the model runs whatever a first pass says
                 need.append(i)
                 continue
             with stage("extraction"):

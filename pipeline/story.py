@@ -24,6 +24,16 @@ if TYPE_CHECKING:  # the stages' records, for the fields below
     from .regulators import RegRef
 
 
+def sentences(doc: Doc) -> list[Span]:
+    """The Doc's sentences, listed once: walking ``doc.sents`` reads every token, and five stages need them.
+    Sentence starts are final once the paragraph_breaks component has run (the parse keeps them, see
+    :class:`pipeline.nlp.FrameParser`); a Doc that went through the pipeline gets its list there."""
+    found = doc.user_data.get("sentences")
+    if found is None:
+        found = doc.user_data["sentences"] = list(doc.sents)
+    return found
+
+
 class _Placed(Protocol):
     @property
     def start(self) -> int: ...
@@ -83,6 +93,7 @@ class Story:
     text: str = ""
     sents: list[Span] = field(default_factory=list)
     sent_starts: list[int] = field(default_factory=list)
+    tokens: list[Token] = field(default_factory=list)  # doc[i] builds a new Token each call: loops index this
     cues: dict[str, list[Span]] = field(default_factory=dict)  # cue group -> spans ("action", "status", ...)
     laws: list[Span] = field(default_factory=list)
     cue_toks: set[int] = field(default_factory=set)
@@ -101,8 +112,9 @@ class Story:
     @classmethod
     def read(cls, doc: Doc, article: Article, rules: Rules, lex: Lexicon) -> Story:
         story = cls(doc, article, rules, lex, text=doc.text)  # Doc.text joins every token: built once
-        story.sents = list(doc.sents)
+        story.sents = sentences(doc)
         story.sent_starts = [s.start for s in story.sents]
+        story.tokens = list(doc)
         for sp in doc.spans.get("rules", []):
             if sp.label_.startswith("CUE_"):
                 story.cues.setdefault(sp.label_[4:], []).append(sp)
