@@ -3,9 +3,10 @@
 A frame is what one action word says: "The CNIL fined Clearview AI €20 million" is the frame of "fined" with the
 agent "CNIL", the patient "AI" (the head of "Clearview AI") and the money "million" (the last token of "€20
 million", which :class:`pipeline.nlp.FrameParser` parses as one word). The patterns that bind roles are data
-(``rules/frames.jsonl``): each is a path in the dependency tree from the trigger to one role, compiled into spaCy's
-DependencyMatcher. This module only finds the frames; what their roles name (a regulator, a target, an amount) is
-read by the stages after it.
+(``rules/frames.jsonl``): each is a path in the dependency tree from the trigger to one role, written and validated
+as a spaCy DependencyMatcher pattern and matched by walking the parse from each trigger (:func:`walk`, held to the
+matcher's results by tests/test_frames.py). This module only finds the frames; what their roles name (a regulator,
+a target, an amount) is read by the stages after it.
 """
 
 from __future__ import annotations
