@@ -7,13 +7,14 @@ OUT    ?= outputs
 CORPUS ?= corpus/articles
 EXTERNAL ?= ../shared/eval/gdpr_fines_privacyaffairs/gdpr_violations.tsv
 MONEY    ?= ../shared/eval/duckling_money/amountofmoney_en.jsonl
+WIRE     ?= ../shared/eval/reuters_dev
 N ?= 2000
 SEED ?= 1
 SHARE ?= 0.5
 REPEAT ?= 1
 
 .DEFAULT_GOAL := help
-.PHONY: help run test eval bench bench-memory fuzz export report docs lock clean
+.PHONY: help run test lint eval bench bench-memory fuzz export report docs lock clean
 
 help: ## Show this help
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F ':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -46,7 +47,7 @@ run: $(STAMP) ## Set up .venv and run the pipeline on corpus/ into outputs/
 
 # The tables export and report read; rebuilt when the corpus, the rules or the code change.
 TABLES := $(OUT)/events.parquet
-$(TABLES): $(STAMP) $(wildcard rules/*.tsv) $(wildcard pipeline/*.py) $(shell find $(CORPUS) -type f 2>/dev/null)
+$(TABLES): $(STAMP) $(wildcard rules/*) $(wildcard pipeline/*.py) $(shell find $(CORPUS) -type f 2>/dev/null)
 	$(PY) -m pipeline run $(CORPUS) --out $(OUT)
 
 export: $(TABLES) ## Write outputs/enforcement.xlsx and outputs/csv/*.csv from the run's tables (runs it if stale)
@@ -55,11 +56,17 @@ export: $(TABLES) ## Write outputs/enforcement.xlsx and outputs/csv/*.csv from t
 report: $(TABLES) ## Write outputs/report.html (self-contained charts and tables) from the run's tables
 	$(PY) -m pipeline report $(OUT)
 
-test: $(STAMP) ## Set up .venv and run the tests (unit, doctest, end-to-end)
+test: $(STAMP) lint ## Set up .venv, run `make lint`, then the tests (unit, doctest, end-to-end)
 	$(PY) -m pytest
 
-eval: $(STAMP) ## Score against corpus/gold (fails below the floors); also the external GDPR table when present
-	$(PY) -m pipeline eval corpus --out $(OUT)/eval $(if $(wildcard $(EXTERNAL)),--external $(EXTERNAL)) $(if $(wildcard $(MONEY)),--money $(MONEY))
+# Both are configured in pyproject.toml: the rules, the line length, the strictness, and why a package goes unchecked.
+lint: $(STAMP) ## Check the code: ruff over pipeline/ and tests/, mypy (the type hints) over pipeline/
+	$(VENV)/bin/ruff check
+	$(VENV)/bin/mypy
+
+eval: $(STAMP) ## Score the team corpus and the real sets in ../shared/eval; fails below any floor
+	$(PY) -m pipeline eval corpus --out $(OUT)/eval $(if $(wildcard $(EXTERNAL)),--external $(EXTERNAL)) \
+	  $(if $(wildcard $(WIRE)),--wire $(WIRE)) $(if $(wildcard $(MONEY)),--money $(MONEY))
 
 bench: $(STAMP) ## Time the pipeline against bare spaCy NER on N synthetic articles (N=2000 SEED=1 SHARE=0.5 REPEAT=1)
 	$(PY) -m pipeline.bench --n $(N) --seed $(SEED) --share $(SHARE) --repeat $(REPEAT) --json $(OUT)/bench/bench.json
@@ -82,5 +89,5 @@ fuzz: $(STAMP) ## N inputs of every format from corpus stories, mutated, through
 	$(PY) -m pipeline.fuzz --n $(N) --seed $(SEED) --folder $(OUT)/fuzz
 
 clean: ## Remove outputs and caches (keeps .venv)
-	rm -rf $(OUT) .pytest_cache build *.egg-info
+	rm -rf $(OUT) .pytest_cache .mypy_cache .ruff_cache build *.egg-info
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -8,9 +8,9 @@ names, amounts or dates and nothing can be cached across articles.
 :func:`bench` times four steps, each in its own process so that each has its own peak RSS:
 (a) the baseline, en_core_web_sm with only its NER, ``nlp.pipe`` over the full text of every article;
 (b) the full pipeline, files in to Parquet out; (c) the same with 2 workers; (d) (b) run again over the unchanged
-folder into the same output folder; and (b2), (b) with ``--ner-scope stories`` (NER on whole stories). Times include loading the model:
-it is loaded once per process either way. CPU time (user + system, the step's processes together) is reported too:
-on a shared machine it moves less than wall time.
+folder into the same output folder; and (b2), (b) with ``--ner-scope stories`` (NER on whole stories). Times include
+loading the model: it is loaded once per process either way. CPU time (user + system, the step's processes
+together) is reported too: on a shared machine it moves less than wall time.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 BENCH_DIR = Path(__file__).resolve().parent.parent / "bench"
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
@@ -95,7 +97,8 @@ def article_text(rng: random.Random, templates: dict[str, list[str]], names: dic
     paragraphs: list[str] = []
     n = 0
     while n < words - 60:
-        p = body[len(paragraphs) % len(body)] if len(paragraphs) < len(body) else f.fill(rng.choice(templates["business"]))
+        p = (body[len(paragraphs) % len(body)] if len(paragraphs) < len(body)
+             else f.fill(rng.choice(templates["business"])))
         paragraphs.append(p)
         n += len(p.split())
     if enforcement:  # two to four sanction paragraphs and an aftermath, at random places among the others
@@ -178,7 +181,8 @@ def _adopt_orphans() -> bool:
     import ctypes
 
     try:
-        return ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+        done: int = ctypes.CDLL(None, use_errno=True).prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+        return done == 0
     except (OSError, AttributeError):
         return False
 
@@ -194,6 +198,7 @@ def _measure(name: str, args: list[str], words: int) -> Step:
     """
     adopted = _adopt_orphans()
     proc = subprocess.Popen([sys.executable, "-m", "pipeline.bench", *args], stdout=subprocess.PIPE)
+    assert proc.stdout is not None  # stdout=PIPE
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -224,7 +229,7 @@ def median_step(samples: list[Step]) -> Step:
 
 
 def bench(n: int = 2000, seed: int = 1, enforcement_share: float = 0.5, work: Path = Path("outputs/bench"),
-          workers: int = 2, repeat: int = 1, report=print) -> dict:
+          workers: int = 2, repeat: int = 1, report: Callable[[str], object] = print) -> dict:
     """Generate the corpus (unless already there) and measure steps (a)-(d); returns what it writes to JSON.
 
     With ``repeat`` > 1, steps (a), (b) and (c) run that many times in turn (a, b, c, a, b, c, ...) and each is
@@ -255,7 +260,7 @@ def bench(n: int = 2000, seed: int = 1, enforcement_share: float = 0.5, work: Pa
     # not one of the issue's four: the same as (b) with NER on whole candidate stories (--ner-scope stories)
     b2 = _measure("b2_pipeline_ner_stories", ["_run", str(corpus), str(out_s), "1", "stories"], words)
     steps = [a, b, c, d, b2]
-    result = {
+    result: dict[str, Any] = {
         "machine": {"cpus": os.cpu_count(), "processor": platform.processor() or platform.machine(),
                     "python": platform.python_version(), "load_average_at_end": os.getloadavg()},
         "n_articles": n, "seed": seed, "enforcement_share": enforcement_share, "words": words, "repeat": repeat,
@@ -277,7 +282,7 @@ def bench(n: int = 2000, seed: int = 1, enforcement_share: float = 0.5, work: Pa
 
 
 def scale(sizes: list[int], seed: int = 1, enforcement_share: float = 0.5, work: Path = Path("outputs/bench"),
-          workers: int = 2, report=print) -> dict:
+          workers: int = 2, report: Callable[[str], object] = print) -> dict:
     """Peak RSS of the full pipeline on the first ``sizes[i]`` articles of one generated corpus, each size in a
     fresh process into a fresh folder: flat memory means the largest uses no more than the smallest."""
     from .ingest import read_paths

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, TypeGuard
 
 import typer
 
@@ -35,7 +36,8 @@ def run_cmd(
                                                                "longer ones are too_large.")] = Limits.max_chars,
     batch_articles: Annotated[int, typer.Option("--batch-articles", min=1,
                                                 help="Articles (per worker) extracted between two saves of the "
-                                                     "state: a killed run loses at most two such groups of work.")] = 64,
+                                                     "state: a killed run loses at most two such groups of work.")]
+    = 64,
     workers: Annotated[int, typer.Option("--workers", "-w", min=1,
                                          help="Processes running the model, each loading it once (local engine); "
                                               "with --engine dask and no --scheduler, the LocalCluster's workers.")]
@@ -74,7 +76,7 @@ def run_cmd(
         limits = Limits(max_bytes=max_bytes, max_container_bytes=max_container_bytes, max_chars=max_chars)
     except ValueError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     if engine not in ("local", "dask") or ner_scope not in NER_SCOPES or scheduler and engine != "dask":
         typer.echo(f"error: --engine is local or dask, --ner-scope one of {', '.join(NER_SCOPES)}, and --scheduler "
                    "needs --engine dask", err=True)
@@ -93,19 +95,19 @@ def run_cmd(
     except RulesError as exc:
         bar.close()
         typer.echo(f"error: bad rule file:\n{exc}", err=True)
-        raise typer.Exit(3)
+        raise typer.Exit(3) from None
     except ModelError as exc:  # a Dask worker whose environment holds another model
         bar.close()
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except Locked as exc:
         bar.close()
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(4)
+        raise typer.Exit(4) from None
     except OSError as exc:
         bar.close()
         typer.echo(f"error: could not write outputs: {exc}", err=True)
-        raise typer.Exit(4)
+        raise typer.Exit(4) from None
     bar.close()
     ok = summary.by_status.get("ok", 0)
     failed = summary.by_status.get("failed", 0)
@@ -137,7 +139,7 @@ def status_cmd(
         report, consistent = describe(out)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     typer.echo(report)
     if not consistent:
         raise typer.Exit(1)
@@ -146,47 +148,57 @@ def status_cmd(
 @app.command("eval")
 def eval_cmd(
     corpus: Annotated[Path, typer.Argument(help="Corpus folder holding articles/ and gold/.")] = Path("corpus"),
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the run's outputs and the score report.")]
-    = Path("outputs/eval"),
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder for the runs' outputs.")] = Path("outputs/eval"),
     external: Annotated[Path | None, typer.Option(help="Also score the PrivacyAffairs GDPR fines TSV at this path.")]
     = None,
-    no_floors: Annotated[bool, typer.Option("--no-floors", help="Report only; do not fail below the floors.")]
-    = False,
     money: Annotated[Path | None, typer.Option(help="Also score the money normaliser on Duckling's "
                                                      "amountofmoney_en.jsonl at this path.")] = None,
+    wire: Annotated[Path | None, typer.Option(help="Also score the Reuters development set in this folder "
+                                                    "(stories.jsonl and gold.json).")] = None,
+    no_floors: Annotated[bool, typer.Option("--no-floors", help="Report only; do not fail below the floors.")]
+    = False,
 ) -> None:
-    """Score the pipeline against the gold labels; exit 1 when a figure is below its floor."""
-    from .evaluate import FLOORS, evaluate_corpus, evaluate_external, format_scores
+    """Score the pipeline against the team's gold labels and the real sets given; exit 1 below a floor."""
+    from . import realtext
+    from .evaluate import evaluate_corpus, format_scores
 
     _check_model()
-    scores = evaluate_corpus(corpus, out)
+    figures: dict[str, dict[str, float]] = {}
+    scores = evaluate_corpus(corpus, out / "corpus")
     typer.echo(format_scores("team corpus", scores))
-    below = {k: v["f1"] for k, v in scores.items() if k in FLOORS and v["f1"] < FLOORS[k]}
-    if external is not None:
-        if external.exists():
-            typer.echo(format_scores(f"external: {external.name}", evaluate_external(external, out / "external")))
-        else:
-            typer.echo(f"(external data not found at {external}; skipped)")
-    money_below: dict[str, float] = {}
-    if money is not None:
-        if money.exists():
-            from .evaluate import MONEY_FLOORS, below_money_floors, evaluate_money
-
-            money_scores, skipped = evaluate_money(money)
-            left_out = ", ".join(f"{v} {k}" for k, v in skipped.items())
-            typer.echo(format_scores(f"external: {money.name} (expressions naming a currency; left out: {left_out}; "
-                                     "floors on recall: " + ", ".join(f"{k} {v:.2f}" for k, v in MONEY_FLOORS.items())
-                                     + ")", money_scores))
-            money_below = {f"money {k}": v for k, v in below_money_floors(money_scores).items()}
-        else:
-            typer.echo(f"(money data not found at {money}; skipped)")
-    if (below or money_below) and not no_floors:
-        from .evaluate import MONEY_FLOORS
-
-        floors = FLOORS | {f"money {k}": v for k, v in MONEY_FLOORS.items()}
-        typer.echo("below floor: " + ", ".join(f"{k} {v:.3f} < {floors[k]:.2f}" for k, v in (below | money_below).items()),
-                   err=True)
+    figures["team corpus"] = realtext.corpus_figures(scores)
+    if _found(external, "PrivacyAffairs table"):
+        pa = realtext.evaluate_external(external, out / "privacyaffairs")
+        typer.echo(format_scores(f"PrivacyAffairs: {external.name} (only what each summary states)", pa))
+        figures["PrivacyAffairs"] = realtext.privacyaffairs_figures(pa)
+    if _found(wire, "Reuters development set"):
+        w = realtext.evaluate_wire(wire, out / "reuters")
+        typer.echo(f"Reuters dev: {w['fields_right']}/{w['fields_asked']} required fields right, "
+                   f"{w['actions_whole']}/{w['actions']} actions whole, {w['amounts_right']}/{w['amounts_asked']} "
+                   f"amounts right, {w['forbidden']} forbidden amounts reported")
+        figures["Reuters dev"] = realtext.wire_figures(w)
+    if _found(money, "Duckling money corpus"):
+        m, skipped = realtext.evaluate_money(money)
+        left_out = ", ".join(f"{v} {k}" for k, v in skipped.items())
+        typer.echo(format_scores(f"Duckling money: {money.name} (expressions naming a currency; left out: "
+                                 f"{left_out})", m))
+        figures["Duckling money"] = realtext.money_figures(m)
+    typer.echo("")
+    typer.echo(realtext.summary(figures))
+    failed = realtext.below(figures)
+    if failed and not no_floors:
+        typer.echo("below floor: " + ", ".join(f"{f.set} {f.figure} {v:.3f}" for f, v in failed), err=True)
         raise typer.Exit(1)
+
+
+def _found(path: Path | None, what: str) -> TypeGuard[Path]:
+    """Whether an optional evaluation set was given and exists; says so when it was given and is missing."""
+    if path is None:
+        return False
+    if not path.exists():
+        typer.echo(f"({what} not found at {path}; not scored)")
+        return False
+    return True
 
 
 @app.command("export")
@@ -219,19 +231,19 @@ def _check_model() -> None:
         check_model()
     except ModelError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
 
 
-def _write_from_run(write, folder: Path, what: str) -> None:
+def _write_from_run(write: Callable[[Path], Iterable[Path]], folder: Path, what: str) -> None:
     """Exit 2 when FOLDER holds no run's tables, 4 when the files cannot be written; else name them."""
     try:
         paths = write(folder)
     except FileNotFoundError as exc:
         typer.echo(f"error: {exc}", err=True)
-        raise typer.Exit(2)
+        raise typer.Exit(2) from None
     except OSError as exc:
         typer.echo(f"error: could not write {what}: {exc}", err=True)
-        raise typer.Exit(4)
+        raise typer.Exit(4) from None
     typer.echo("files written: " + ", ".join(str(p) for p in paths), err=True)
 
 

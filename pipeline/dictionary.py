@@ -66,16 +66,21 @@ COLUMNS: dict[str, dict[str, str]] = {
         "action_type": _TYPES,
         "status": ", ".join(ACTION_STATUSES),
         "regulator_id": "registry id (rules/regulators.tsv); null when only a country is known",
-        "regulator": "registry name",
+        "regulator": "registry name; for a body outside the registry, the words that name or describe it (\"the "
+                     "Manhattan federal court\", \"the Data Protection Commissioner\")",
         "regulator_country": "ISO 3166-1 alpha-2 (GB, GR) or EU",
-        "target": "the organisation or person sanctioned: the fullest name in the story",
-        "amount": "the exact amount in currency (Parquet decimal128(38,6)); null for a range or when none is stated",
+        "target": "who was sanctioned: the fullest name the story gives, or the words that describe the party "
+                  "(\"hotel chain\", \"private individual\") when it names none",
+        "amount": "the exact amount in currency (Parquet decimal128(38,6)), as decided: of an amount and its stated "
+                  "equivalent in another currency, the one in the regulator's own currency; null for a range or a "
+                  "bound, or when none is stated",
         "currency": "ISO 4217 code; null when the text does not say which",
         "amount_text": "the amount as written",
         "amount_min": "low end of a range ($1 to $5 million); amount is then null",
         "amount_max": "high end of a range",
         "per_period": "day, week or month for periodic penalties",
-        "amount_eur": "EUR at the ECB reference rate of fx_date; null without a date to take the rate of",
+        "amount_eur": "EUR at the ECB reference rate of fx_date; when the ECB has no rate for the currency, the EUR "
+                      "equivalent the text states (eur_source says which); null otherwise",
         "fx_date": "the date of the rate: the decision date when known to the day, else the publication date, else "
                    "the first day of the decision month or year; null for EUR amounts",
         "decision_date": "YYYY-MM-DD, YYYY-MM or YYYY: text, since a month is not a day",
@@ -87,9 +92,16 @@ COLUMNS: dict[str, dict[str, str]] = {
         "evidence": "the sentence the action was read from",
         "char_start": "offset of that sentence in the article's normalised text",
         "char_end": "its end offset",
-        "confidence": "0-1: 0.45, plus 0.25 when the regulator is named in the sentence (0.05 when inherited), plus "
-                      "0.2 when the target is (0.05 when it is the story's main target), plus 0.1 when a sanction "
-                      "word stands within three tokens of the amount",
+        "confidence": "0-1: 0.45, plus 0.25 when the sentence's grammar names the regulator (0.05 when it is taken "
+                      "from the story), plus 0.2 when the grammar binds the target (0.1 when it is named in the "
+                      "sentence, 0.05 when taken from the story), plus 0.1 when the grammar binds the amount; 0.1 "
+                      "less for an amount bound by its position alone",
+        "target_kind": "organisation, person, or description (the target is not a name but the words for the party)",
+        "stated_amount": "the same amount as the text also states it in another currency (\"€35,100 (£30,000)\"): "
+                         "never a second action",
+        "stated_currency": "ISO 4217 code of stated_amount",
+        "eur_source": "how amount_eur was found: ecb (the reference rate; an EUR amount as it is) or stated (the "
+                      "text's own EUR equivalent)",
         "event_id": "the event this report belongs to (events table)",
         "case_id": "the case of that event",
     },

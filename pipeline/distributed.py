@@ -30,8 +30,9 @@ import tempfile
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 import pyarrow as pa
@@ -39,6 +40,9 @@ import pyarrow.parquet as pq
 
 from .ingest import Limits, discover, read_file
 from .records import OK, Article, stable_id
+
+if TYPE_CHECKING:
+    from .run import Summary
 
 FILES_PER_PARTITION = 64  # a task: enough articles to batch the model well, few enough to spread and to retry
 TABLES = ("articles", "actions", "mentions", "errors", "events")  # in the order the local engine lists them
@@ -54,7 +58,8 @@ def _ids(files: list[str], limits: Limits) -> list[tuple[str, str]]:
 
 
 def _mark_duplicates(articles: list[Article], first: dict[str, str]) -> list[Article]:
-    # As ingest.mark_duplicates marks them, but against the first sources of all partitions: a later copy of a text gets its own id and says which source it copies.
+    # As ingest.mark_duplicates marks them, but against the first sources of all partitions: a later copy of a text
+    # gets its own id and says which source it copies.
     out = []
     for art in articles:
         if art.status == OK and first.get(art.article_id, art.source) != art.source:
@@ -75,7 +80,8 @@ def _partition(files: list[str], first: dict[str, str], staging: str, part: int,
     articles = _mark_duplicates(_read(files, limits), first)
     failed: dict[str, str] = {}
     actions, mentions = extract_articles(articles, ner_scope=ner_scope, failed=failed)  # model cached in this worker
-    articles = [replace(a, status="failed", error=failed[a.article_id]) if a.article_id in failed else a for a in articles]
+    articles = [replace(a, status="failed", error=failed[a.article_id]) if a.article_id in failed else a
+                for a in articles]
     # the same checks as the local run's, in the same place
     arts, art_errors = split_valid("articles", articles_frame(articles))
     acts, ments, errors = validated_extraction(articles, actions, mentions)
@@ -86,12 +92,12 @@ def _partition(files: list[str], first: dict[str, str], staging: str, part: int,
         write_parquet(to_arrow(df, columns), Path(staging) / name / f"part-{part:05d}.parquet")
     return {"articles": len(articles), "by_status": Counter(a.status for a in articles),
             "actions": len(acts), "mentions": len(ments),
-            "invalid_rows": len(set(zip(errors["table"], errors["row_id"])))}
+            "invalid_rows": len(set(zip(errors["table"], errors["row_id"], strict=True)))}
 
 
 def run_dask(paths: Iterable[Path], out: Path, scheduler: str | None = None, workers: int = 2,
-             ner_scope: str = "sentences", progress: Callable[[int], None] | None = None,
-             files_per_partition: int = FILES_PER_PARTITION, limits: Limits = Limits()):
+             ner_scope: str = "sentences", progress: Callable[[int], object] | None = None,
+             files_per_partition: int = FILES_PER_PARTITION, limits: Limits = Limits()) -> Summary:
     """Process ``paths`` on a Dask cluster (``scheduler``: ``tcp://HOST:PORT``; else a LocalCluster of ``workers``
     single-threaded worker processes) into ``out/<table>.parquet``, the files the local engine writes."""
     from dask.distributed import Client, LocalCluster, as_completed
@@ -138,7 +144,7 @@ def run_dask(paths: Iterable[Path], out: Path, scheduler: str | None = None, wor
             shutil.rmtree(staging, ignore_errors=True)
         state.save_manifest({
             "format": FORMAT, "engine": "dask", "limits": dataclasses.asdict(limits),
-            "completed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "completed_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "input_files": summary.input_files, "by_status": dict(sorted(summary.by_status.items())),
             "tables": {name: {"rows": rows[name], "sha256": file_sha256(out / f"{name}.parquet")} for name in TABLES},
             "summary": {"inputs": summary.inputs, "actions": summary.actions, "mentions": summary.mentions,
@@ -155,7 +161,7 @@ def _schema(columns: list[str]) -> pa.Schema:
     return to_arrow(pd.DataFrame(columns=columns), columns).schema
 
 
-def _assemble(out: Path, staging: Path, summary) -> dict[str, int]:
+def _assemble(out: Path, staging: Path, summary: Summary) -> dict[str, int]:
     """Link events and cases across the partitions (they span articles), then stream every table's parts, in
     partition order, into ``out/<table>.parquet`` (the actions with their event and case ids, the events as one
     more piece); the tables are renamed into place together at the end. Returns each table's rows."""
@@ -174,7 +180,7 @@ def _assemble(out: Path, staging: Path, summary) -> dict[str, int]:
             else pd.DataFrame(columns=["article_id", "published", "url"]))
     linked, events, link_errors = link_events(actions, meta)
     summary.events, summary.cases = len(events), events["case_id"].nunique()
-    ids = dict(zip(linked["action_id"], zip(linked["event_id"], linked["case_id"])))
+    ids = dict(zip(linked["action_id"], zip(linked["event_id"], linked["case_id"], strict=True), strict=True))
     del frames, actions, articles, linked
 
     columns = {"articles": ARTICLE_COLUMNS, "actions": ACTION_COLUMNS, "mentions": MENTION_COLUMNS,

@@ -16,6 +16,7 @@ import re
 import sys
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 from .dictionary import TABLES, meaning, written_columns
 
@@ -26,7 +27,7 @@ README = ROOT / "README.md"
 _ONE_LINER_SQL = re.compile(r'duckdb\.sql\(\\"(.+?)\\"\)\.show\(\)')
 
 
-def _cell(value) -> str:
+def _cell(value: Any) -> str:
     """A value as a Markdown table cell.
 
     >>> _cell(Decimal("14700000000.000000")), _cell(None), _cell(float("nan")), _cell("a | b")

@@ -1,4 +1,4 @@
-"""Accuracy against gold labels: precision, recall and F1 per field, with floors that fail ``make eval``.
+"""Accuracy against the team's gold labels: precision, recall and F1 per field (floors: :mod:`pipeline.realtext`).
 
 Matching: within one article, each gold action is paired with at most one predicted action, greedily by a score
 (same amount, same type, same regulator, same target, evidence sentence). A pair needs the same amount (or range)
@@ -9,23 +9,21 @@ negative. Unmatched predictions and unmatched gold actions count against every f
 
 from __future__ import annotations
 
-import csv
 import json
 import re
 from collections import defaultdict
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 FIELDS = ["action", "type", "status", "regulator", "country", "target", "amount", "date", "deadline"]
-# Floors never drop silently: raising one is a commit, lowering one needs a reason in the commit message.
-FLOORS = {f: 0.90 for f in FIELDS} | {"overall": 0.90}
 _LEGAL = {"inc", "ltd", "llc", "plc", "sa", "s.a", "ag", "gmbh", "kg", "co", "corp", "corporation", "limited", "the",
           "a.b", "ab", "se", "nv", "bv", "spa", "s.p.a", "srl", "company", "group", "holdings"}
 
 
-def _dec(v) -> Decimal | None:
+def _dec(v: Any) -> Decimal | None:
     if v is None or (isinstance(v, float) and pd.isna(v)):
         return None
     return Decimal(str(v)).normalize()
@@ -49,7 +47,7 @@ def same_target(a: str | None, b: str | None) -> bool:
     return bool(ta and tb) and (ta <= tb or tb <= ta)
 
 
-def _field(action: dict, name: str):
+def _field(action: dict, name: str) -> Any:
     """The comparable value of one field of a gold or predicted action (None when not set)."""
     if name == "type":
         return action.get("action_type")
@@ -75,12 +73,12 @@ def _field(action: dict, name: str):
     raise KeyError(name)
 
 
-def _equal(name: str, gold, pred) -> bool:
+def _equal(name: str, gold: Any, pred: Any) -> bool:
     if gold is None or pred is None:
         return False
     if name == "target":
         return same_target(gold, pred)
-    return gold == pred
+    return bool(gold == pred)  # strings and tuples: already a bool
 
 
 def _pair_score(g: dict, p: dict) -> float | None:
@@ -92,7 +90,8 @@ def _pair_score(g: dict, p: dict) -> float | None:
         return None
     score = 4.0 if ga is not None else 0.0
     score += 2 * (g.get("action_type") == p.get("action_type"))
-    score += (g.get("regulator_id") or g.get("regulator_country")) == (p.get("regulator_id") or p.get("regulator_country"))
+    score += ((g.get("regulator_id") or g.get("regulator_country"))
+              == (p.get("regulator_id") or p.get("regulator_country")))
     score += same_target(g.get("target"), p.get("target"))
     ev = (g.get("evidence_contains") or "").casefold()
     score += 2 * bool(ev and ev in (p.get("evidence") or "").casefold())
@@ -107,8 +106,10 @@ def match(gold: list[dict], pred: list[dict]) -> list[tuple[dict | None, dict | 
             s = _pair_score(g, p)
             if s is not None:
                 scored.append((s, gi, pi))
-    used_g, used_p, pairs = set(), set(), []
-    for s, gi, pi in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
+    used_g: set[int] = set()
+    used_p: set[int] = set()
+    pairs: list[tuple[dict | None, dict | None]] = []
+    for _, gi, pi in sorted(scored, key=lambda t: (-t[0], t[1], t[2])):
         if gi in used_g or pi in used_p:
             continue
         used_g.add(gi)
@@ -196,129 +197,9 @@ def evaluate_corpus(corpus: Path, out: Path, details: list | None = None) -> dic
 
 
 def format_scores(title: str, scores: dict[str, dict[str, float]]) -> str:
-    lines = [f"{title}", f"  {'field':10} {'precision':>9} {'recall':>7} {'F1':>7} {'floor':>6}   tp/fp/fn"]
+    """Precision, recall and F1 per field, as a plain-text table."""
+    lines = [f"{title}", f"  {'field':10} {'precision':>9} {'recall':>7} {'F1':>7}   tp/fp/fn"]
     for f, s in scores.items():
-        floor = f"{FLOORS[f]:.2f}" if f in FLOORS and title == "team corpus" else "-"
-        lines.append(f"  {f:10} {s['precision']:9.3f} {s['recall']:7.3f} {s['f1']:7.3f} {floor:>6}   "
+        lines.append(f"  {f:10} {s['precision']:9.3f} {s['recall']:7.3f} {s['f1']:7.3f}   "
                      f"{s['tp']}/{s['fp']}/{s['fn']}")
     return "\n".join(lines)
-
-
-# --- external data: the PrivacyAffairs GDPR fines table (summaries of real decisions) ---------------------------
-
-def _stated_amount(summary: str, price: Decimal) -> bool:
-    """The summary states the fine in EUR when a number in it equals the table's price."""
-    for m in re.finditer(r"\d[\d,. ]*\d|\d", summary):
-        digits = re.sub(r"[,. ](?=\d{3}\b)", "", m.group(0)).replace(",", ".")
-        try:
-            if Decimal(digits) == price:
-                return True
-        except Exception:
-            continue
-    return False
-
-
-def evaluate_external(tsv: Path, out: Path) -> dict[str, dict[str, float]]:
-    """Score only what each summary states: the amount (when a number in it equals the EUR price), the
-    regulator's country (when the summary names the authority) and the target (when the controller is quoted)."""
-    import html
-
-    from .rules import load_rules
-    from .run import run
-
-    rows = list(csv.DictReader(tsv.open(encoding="utf-8"), delimiter="\t"))
-    countries = {name.casefold(): code for code, (name, _a) in load_rules().countries.items()}
-    out.mkdir(parents=True, exist_ok=True)
-    src = out / "input"
-    src.mkdir(exist_ok=True)
-    with (src / "gdpr_summaries.jsonl").open("w", encoding="utf-8") as fh:
-        for r in rows:
-            fh.write(json.dumps({"id": r["id"], "text": html.unescape(r["summary"] or "")}) + "\n")
-    run([src], out)
-    articles = pd.read_parquet(out / "articles.parquet")
-    actions = pd.read_parquet(out / "actions.parquet")
-    art_of = dict(zip(articles["external_id"], articles["article_id"]))
-    acts = defaultdict(list)
-    for a in _records(actions):
-        acts[a["article_id"]].append(a)
-    counts = {f: {"tp": 0, "fp": 0, "fn": 0} for f in ("amount", "country", "target")}
-    for r in rows:
-        summary = html.unescape(r["summary"] or "")
-        preds = acts.get(art_of.get(r["id"]), [])
-        price = Decimal(r["price"]) if re.fullmatch("[0-9]+", r["price"].strip()) else None
-        if price and _stated_amount(summary, price):
-            hit = any(_dec(p.get("amount")) == price or (_dec(p.get("amount_eur")) or 0) == price for p in preds)
-            counts["amount"]["tp" if hit else "fn"] += 1
-            counts["amount"]["fp"] += sum(1 for p in preds if p.get("amount") is not None) - (1 if hit else 0)
-        acronym = re.search(r"\(([^)]+)\)", r["authority"] or "")
-        if acronym and acronym.group(1) in summary or (r["authority"] and r["authority"] in summary):
-            code = countries.get((r["name"] or "").casefold())
-            hit = any(p.get("regulator_country") == code for p in preds)
-            counts["country"]["tp" if hit else "fn"] += 1
-            counts["country"]["fp"] += sum(1 for p in preds if p.get("regulator_country") not in (None, code))
-        controller = (r["controller"] or "").strip()
-        if controller and controller in summary:
-            hit = any(same_target(controller, p.get("target")) for p in preds)
-            counts["target"]["tp" if hit else "fn"] += 1
-            counts["target"]["fp"] += sum(1 for p in preds if p.get("target") and not same_target(controller, p.get("target")))
-    return {f: _prf(c) for f, c in counts.items()}
-
-
-# Duckling's ambiguous units: which ISO codes count as the same currency. For riyals, rials and dinars the text
-# alone cannot say which country's, so the right reading is a null currency (resolved later from the article).
-_DUCKLING_UNITS = {"Dollar": {"USD", "AUD", "CAD", "NZD", "HKD", "SGD"}, "Pound": {"GBP", "EGP", "LBP"},
-                   "Riyal": {None}, "Rial": {None}, "Dinar": {None}}
-# Coin names and slang name no currency and are not how news states an amount ("a quarter" is a fraction or three
-# months, "a grand jury" no money).
-_NO_CURRENCY_NAMED = re.compile(r"\b(?:nickels?|dimes?|quarters?|grand|bucks)\b", re.I)
-# Floors on the money normaliser (recall of Duckling's expressions that name a currency); `pipeline eval` fails
-# below them. Never lowered silently, as FLOORS.
-MONEY_FLOORS = {"value": 0.90, "currency": 0.95}
-
-
-def evaluate_money(jsonl: Path) -> tuple[dict[str, dict[str, float]], dict[str, int]]:
-    """Score the money normaliser on Duckling's English AmountOfMoney corpus, over the expressions that name a
-    currency (a sign, a code or a currency word). Returns the scores and the number of expressions left out by
-    reason: no currency named (Duckling's Unnamed, coin names, "grand", "bucks"), cents alone (Duckling's Cent),
-    and its negative examples.
-
-    value: the one money expression found has the labelled value. A simple amount is ``amount``; "between" is
-    ``amount_min`` and ``amount_max``; "under" (at most, less than) is ``amount_max`` alone and "above" (at
-    least, more than) ``amount_min`` alone, as :class:`pipeline.normalise.Money` represents bounds.
-    currency: among the expressions where one money expression was found, the share whose ISO code is right
-    (any dollar for Duckling's ambiguous "Dollar"; null for riyals, rials and dinars).
-    """
-    from .normalise import find_money
-
-    counts = {f: {"tp": 0, "fp": 0, "fn": 0} for f in ("value", "currency")}
-    skipped = {"no currency named": 0, "cents alone": 0, "negative example": 0}
-    for line in jsonl.read_text(encoding="utf-8").splitlines():
-        r = json.loads(line)
-        unit, kind = r.get("currency"), r["kind"]
-        if kind not in ("simple", "between", "under", "above"):
-            skipped["negative example"] += 1
-            continue
-        if unit in (None, "Unnamed") or _NO_CURRENCY_NAMED.search(r["text"]):
-            skipped["no currency named"] += 1
-            continue
-        if unit == "Cent":
-            skipped["cents alone"] += 1
-            continue
-        found = find_money(r["text"])
-        m = found[0] if len(found) == 1 else None
-        d = {k: Decimal(str(r[k])).normalize() for k in ("value", "from", "to") if r.get(k) is not None}
-        want = {"simple": (d.get("value"), None, None), "between": (None, d.get("from"), d.get("to")),
-                "under": (None, None, d.get("value")), "above": (None, d.get("value"), None)}[kind]
-        got = None if m is None else tuple(None if v is None else v.normalize() for v in (m.amount, m.amount_min, m.amount_max))
-        counts["value"]["tp" if got == want else "fn"] += 1
-        counts["value"]["fp"] += got is not None and got != want
-        if m is not None:
-            right = m.currency in _DUCKLING_UNITS.get(unit, {unit}) and (m.currency or m.currency_form)
-            counts["currency"]["tp" if right else "fp"] += 1
-            counts["currency"]["fn"] += not right
-    return {f: _prf(c) for f, c in counts.items()}, skipped
-
-
-def below_money_floors(scores: dict[str, dict[str, float]]) -> dict[str, float]:
-    """The money figures (recall) below :data:`MONEY_FLOORS`."""
-    return {k: scores[k]["recall"] for k in MONEY_FLOORS if scores[k]["recall"] < MONEY_FLOORS[k]}

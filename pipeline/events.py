@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypeVar
 
 import pandas as pd
 
@@ -90,15 +92,16 @@ def dates_agree(a: str | None, b: str | None, slack_days: int = 0) -> bool:
 
     >>> dates_agree("2023-05", "2023-05-12"), dates_agree("2021", "2021-07"), dates_agree(None, "2020")
     (True, True, True)
-    >>> dates_agree("2023-05-12", "2023-05-22", 10), dates_agree("2023-05-12", "2023-05-22"), dates_agree("2022", "2023")
+    >>> (dates_agree("2023-05-12", "2023-05-22", 10), dates_agree("2023-05-12", "2023-05-22"),
+    ...  dates_agree("2022", "2023"))
     (True, False, False)
     """
     if not a or not b:
         return True
     if a.startswith(b) or b.startswith(a):
         return True
-    if len(a) == len(b) == 10 and date_start(a) and date_start(b):
-        return abs((date_start(a) - date_start(b)).days) <= slack_days
+    if len(a) == len(b) == 10 and (start_a := date_start(a)) and (start_b := date_start(b)):
+        return abs((start_a - start_b).days) <= slack_days
     return False
 
 
@@ -118,7 +121,8 @@ def rounding_agrees(a: Decimal, b: Decimal) -> bool:
     """True when the more precise amount, rounded to the significant digits of the other, equals it: "€746m" and
     "€746.3m" agree, "€746m" and "€747m" do not.
 
-    >>> rounding_agrees(Decimal("746000000"), Decimal("746300000")), rounding_agrees(Decimal("2E+7"), Decimal("20000000.00"))
+    >>> (rounding_agrees(Decimal("746000000"), Decimal("746300000")),
+    ...  rounding_agrees(Decimal("2E+7"), Decimal("20000000.00")))
     (True, True)
     >>> rounding_agrees(Decimal("746000000"), Decimal("747000000"))
     False
@@ -126,8 +130,10 @@ def rounding_agrees(a: Decimal, b: Decimal) -> bool:
     a, b = a.normalize(), b.normalize()
     if a == b:
         return True
-    coarse, fine = (a, b) if a.as_tuple().exponent >= b.as_tuple().exponent else (b, a)
-    return fine.quantize(Decimal(1).scaleb(coarse.as_tuple().exponent)) == coarse
+    exp_a, exp_b = a.as_tuple().exponent, b.as_tuple().exponent
+    assert isinstance(exp_a, int) and isinstance(exp_b, int), "amounts are finite (NaN and infinity have no exponent)"
+    coarse, fine, exp = (a, b, exp_a) if exp_a >= exp_b else (b, a, exp_b)
+    return fine.quantize(Decimal(1).scaleb(exp)) == coarse
 
 
 # -------------------------------------------------------------------------------------------------- the records
@@ -196,14 +202,14 @@ class Event:
     members: list[Report] = field(default_factory=list, repr=False)
 
 
-def _none(v):
+def _none(v: Any) -> Any:
     """Missing values as None, whatever form the frame holds them in (None, NaN, NaT, pd.NA)."""
     if v is None or v is pd.NaT or v is pd.NA or (isinstance(v, float) and v != v):
         return None
     return v
 
 
-def _day(v) -> date | None:
+def _day(v: Any) -> date | None:
     v = _none(v)
     return None if v is None else pd.Timestamp(v).date()
 
@@ -212,6 +218,7 @@ def reports(actions: pd.DataFrame, articles: pd.DataFrame, rules: EventRules) ->
     """The actions table joined with each article's publication date and URL, in publication order."""
     meta = {r.article_id: (_day(r.published), _none(r.url)) for r in articles.itertuples()}
     out = []
+    r: Any  # a row of the actions table: its columns are what validate.ACTIONS checked, not static types
     for r in actions.itertuples():
         published, url = meta.get(r.article_id, (None, None))
         amount, eur = _none(r.amount), _none(r.amount_eur)
@@ -254,7 +261,10 @@ def same_action(a: Report, b: Report, rules: EventRules) -> bool:
 
 # ------------------------------------------------------------------------------------------- reports -> events
 
-def _best(values: list, key=None):
+_T = TypeVar("_T")
+
+
+def _best(values: list[_T], key: Callable[[_T], int] | None = None) -> _T:
     """The most frequent value; ties go to the first seen (``key`` breaks them otherwise)."""
     counts = Counter(values)
     order = {v: i for i, v in reversed(list(enumerate(values)))}
@@ -264,7 +274,7 @@ def _best(values: list, key=None):
 def _conflicts(members: list[Report]) -> tuple[list[str], str | None]:
     found: dict[str, list[str]] = {}
 
-    def distinct(vals):
+    def distinct(vals: Iterable[str | None]) -> list[str]:
         return list(dict.fromkeys(v for v in vals if v is not None))
 
     statuses = distinct(m.status for m in members)
@@ -273,9 +283,9 @@ def _conflicts(members: list[Report]) -> tuple[list[str], str | None]:
     currencies = distinct(m.currency for m in members if m.amount is not None)
     if len(currencies) > 1:
         found["currency"] = currencies
-    amounts = [m for m in members if m.amount is not None]
-    if any(a.currency == b.currency and not rounding_agrees(a.amount, b.amount) for a in amounts for b in amounts):
-        found["amount"] = distinct(f"{m.amount.normalize():f} {m.currency or ''}".strip() for m in amounts)
+    amounts = [(m.currency, m.amount) for m in members if m.amount is not None]
+    if any(ca == cb and not rounding_agrees(a, b) for ca, a in amounts for cb, b in amounts):
+        found["amount"] = distinct(f"{a.normalize():f} {c or ''}".strip() for c, a in amounts)
     dates = distinct(m.decision_date for m in members)
     if any(not dates_agree(a, b) for a in dates for b in dates):
         found["decision_date"] = dates
@@ -296,11 +306,11 @@ def make_event(members: list[Report]) -> Event:
     reg_member = next((m for m in members if m.regulator_id == reg_id), first)
     countries = [m.regulator_country for m in members if m.regulator_country]
     targets = [m.target for m in members if m.target]
-    with_amount = [m for m in members if m.amount is not None]
+    with_amount = [(m, m.amount.normalize()) for m in members if m.amount is not None]
     money = None
     if with_amount:
-        pair = _best([(m.currency, m.amount.normalize()) for m in with_amount])
-        money = max((m for m in with_amount if (m.currency, m.amount.normalize()) == pair), key=lambda m: m.confidence)
+        pair = _best([(m.currency, amount) for m, amount in with_amount])
+        money = max((m for m, amount in with_amount if (m.currency, amount) == pair), key=lambda m: m.confidence)
     # A status most articles give; on a tie the latest article's, because news moves on (imposed -> appealed).
     statuses = [m.status for m in members]
     status_counts = Counter(statuses)
@@ -314,7 +324,7 @@ def make_event(members: list[Report]) -> Event:
     published = [m.published for m in members if m.published]
     conflicts, conflict_values = _conflicts(members)
 
-    def most_confident(attr):
+    def most_confident(attr: str) -> Any:
         return next((getattr(m, attr) for m in by_conf if getattr(m, attr) is not None), None)
 
     articles = list(dict.fromkeys(m.article_id for m in members))
@@ -397,7 +407,7 @@ def link_cases(events: list[Event], rules: EventRules) -> None:
     for group in [g for gs in clusters.values() for g in gs] + singles:
         # Time order by month, the main decision first within a month (a fine "of 17 October" comes before the
         # penalty "in October" that came with it), then by day; undated events last: they follow the latest case.
-        def order(e: Event):
+        def order(e: Event) -> tuple:
             t = when(e)
             return (t is None, (t.year, t.month) if t else (0, 0), e.action_type not in heads, t or date.min,
                     e.first_seen or date.max, e.event_id)

@@ -17,6 +17,7 @@ import tempfile
 from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -47,16 +48,17 @@ def inert(text: str) -> str:
     return "'" + text if text.startswith(FORMULA_STARTS) else text
 
 
-def _missing(v) -> bool:
+def _missing(v: Any) -> bool:
     if v is None or v is pd.NaT or v is pd.NA:
         return True
     return isinstance(v, float) and math.isnan(v)
 
 
-def cell_value(v):
+def cell_value(v: Any) -> Any:
     """One table value as a spreadsheet cell value: a number, a date, inert text, or None.
 
-    >>> cell_value(Decimal("20000000.000000")), cell_value(dt.date(2022, 10, 17)), cell_value(["GDPR Art. 6", "GDPR Art. 9"])
+    >>> (cell_value(Decimal("20000000.000000")), cell_value(dt.date(2022, 10, 17)),
+    ...  cell_value(["GDPR Art. 6", "GDPR Art. 9"]))
     (20000000.0, datetime.date(2022, 10, 17), 'GDPR Art. 6; GDPR Art. 9')
     >>> cell_value(float("nan")) is None, cell_value("=1+1")
     (True, "'=1+1")
@@ -80,7 +82,7 @@ def cell_value(v):
     return inert(str(v))
 
 
-def csv_value(v) -> str:
+def csv_value(v: Any) -> str:
     """One table value as CSV text: exact decimals, ISO dates, inert text, empty for missing.
 
     >>> csv_value(Decimal("13377600000.000000")), csv_value(dt.date(2023, 5, 22)), csv_value("@cmd"), csv_value(None)
@@ -96,7 +98,7 @@ def csv_value(v) -> str:
     return str(value)
 
 
-def write_atomic(path: Path, write: Callable[[Path], None]) -> None:
+def write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     """Call ``write`` on a temporary file beside ``path``, then rename it over ``path``: never half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -124,14 +126,14 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
     from openpyxl.styles import Alignment, Font
     from openpyxl.utils import get_column_letter
 
-    def clean(v):
+    def clean(v: Any) -> Any:
         if isinstance(v, str):  # control characters are not allowed in XLSX; articles may contain them
             v = ILLEGAL_CHARACTERS_RE.sub(" ", v)
             return v[:MAX_CELL]
         return v
 
     wb = Workbook()
-    wb.remove(wb.active)
+    wb.remove(wb.worksheets[0])  # the empty sheet a new workbook starts with
     for name in [t for t in TABLES if t in tables]:
         df = tables[name]
         if len(df) > MAX_ROWS:
@@ -166,7 +168,7 @@ def write_xlsx(tables: dict[str, pd.DataFrame], path: Path) -> None:
     for name in [t for t in TABLES if t in tables]:
         for col in tables[name].columns:
             ws.append([name, col, inert(meaning(name, col))])
-    for letter, width in zip("ABC", (12, 18, 100)):
+    for letter, width in zip("ABC", (12, 18, 100), strict=True):
         ws.column_dimensions[letter].width = width
     for (cell,) in ws.iter_rows(min_row=2, min_col=3, max_col=3):
         cell.alignment = Alignment(wrap_text=True)

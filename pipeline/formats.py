@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-import gzip
 import io
 import zipfile
 import zlib
@@ -33,6 +32,7 @@ class Unpacked:
 def gunzip(data: bytes, limit: int) -> Unpacked:
     """Decompress gzip ``data`` without ever holding more than ``limit`` bytes of output.
 
+    >>> import gzip
     >>> gunzip(gzip.compress(b"hello"), 100)
     Unpacked(data=b'hello', too_large=False, error=None)
     >>> gunzip(gzip.compress(b"x" * 1000), 100).too_large
@@ -122,7 +122,8 @@ def _zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, name: str, limit: in
     if info.flag_bits & 0x1:
         return Member(name, status="unreadable", error="the member is encrypted"), 0
     if info.file_size > limit:
-        return Member(name, status="too_large", error=f"{info.file_size} bytes unpacked is over the {limit}-byte limit"), 0
+        return Member(name, status="too_large",
+                      error=f"{info.file_size} bytes unpacked is over the {limit}-byte limit"), 0
     if unpacked + info.file_size > total_limit:
         return Member(name, status="too_large",
                       error=f"the archive unpacks to more than {total_limit} bytes; this member was not inflated"), 0
@@ -187,7 +188,8 @@ def warc_records(stream: io.BufferedIOBase, limit: int) -> Iterator[WarcRecord]:
             if error:
                 return
     except Exception as exc:  # warcio raises ArchiveLoadFailed, zlib, EOF and value errors on broken streams
-        yield WarcRecord(n + 1, "broken", error=f"the WARC stream is broken after record {n}: {type(exc).__name__}: {exc}")
+        yield WarcRecord(n + 1, "broken",
+                         error=f"the WARC stream is broken after record {n}: {type(exc).__name__}: {exc}")
 
 
 @dataclass(frozen=True)
@@ -254,7 +256,8 @@ class Email:
 def parse_email(data: bytes) -> Email:
     """Subject, date, id and body of an RFC 822 message; attachments are ignored.
 
-    >>> m = parse_email(b"Subject: Fine\\nDate: Tue, 07 Mar 2023 10:00:00 +0000\\nMessage-ID: <a@b>\\n\\nThe FCA fined X.")
+    >>> m = parse_email(b"Subject: Fine\\nDate: Tue, 07 Mar 2023 10:00:00 +0000\\nMessage-ID: <a@b>\\n\\n"
+    ...                 b"The FCA fined X.")
     >>> m.subject, m.published, m.message_id, m.text.strip()
     ('Fine', datetime.date(2023, 3, 7), '<a@b>', 'The FCA fined X.')
     """

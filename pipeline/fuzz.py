@@ -34,6 +34,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus" / "articles"
@@ -121,10 +125,12 @@ class Texts:
         r = self.rng
         name = r.choice(ENCODINGS)
         if name == "mojibake":  # UTF-8 read as cp1252 and saved again
-            return text.encode("utf-8", errors="replace").decode("cp1252", errors="replace").encode("utf-8", errors="replace")
+            return (text.encode("utf-8", errors="replace").decode("cp1252", errors="replace")
+                    .encode("utf-8", errors="replace"))
         if name == "bom-mismatch":
             return b"\xef\xbb\xbf" + text.encode("utf-16-le", errors="surrogatepass")
-        return text.encode(name, errors=r.choice(("replace", "ignore", "surrogatepass" if "utf" in name else "replace")))
+        return text.encode(name,
+                           errors=r.choice(("replace", "ignore", "surrogatepass" if "utf" in name else "replace")))
 
     def _header(self) -> str:
         r = self.rng
@@ -162,7 +168,7 @@ class Texts:
         text = self.text()
         if roll < 0.3:
             text = r.choice((f"<p>{text}</p>", f"<p>{text[:200]}</p>", f"{text[:100]} <b>bold</b> {text[100:]}"))
-        rec = {r.choice(("text", "text", "content", "body")): text}
+        rec: dict[str, Any] = {r.choice(("text", "text", "content", "body")): text}
         if r.random() < 0.7:
             rec["title"] = text[:60] if r.random() < 0.9 else "x" * 100_000
         if r.random() < 0.6:
@@ -200,7 +206,8 @@ class Maker(Texts):
         elif fmt in ("warc", "warc.gz"):
             data = self.warc(fmt == "warc.gz")
         elif fmt.endswith(".gz"):
-            data = gzip.compress(self.make(fmt[:-3], depth + 1))
+            # mtime=0: no clock in the bytes, so a seed makes the same file every time
+            data = gzip.compress(self.make(fmt[:-3], depth + 1), mtime=0)
             if r.random() < 0.15:
                 data = data[:r.randrange(len(data))]  # a cut gzip stream
         else:
@@ -322,7 +329,8 @@ class Maker(Texts):
             ctype, body = r.choice((("text/html; charset=utf-8", lambda: self.html().encode("utf-8", "replace")),
                                     ("text/html", lambda: self.encode(self.html())),
                                     ("text/plain", lambda: self.encode(self.text())),
-                                    ("image/png", lambda: b"\x89PNG\r\n\x1a\n" + bytes(r.randrange(256) for _ in range(64))),
+                                    ("image/png",
+                                     lambda: b"\x89PNG\r\n\x1a\n" + bytes(r.randrange(256) for _ in range(64))),
                                     ("text/html; charset=klingon", lambda: self.html().encode("utf-8", "replace"))))
             uri = f"https://example.org/{k}/" + r.choice(("a", "é", "%ff"))
             http = StatusAndHeaders("200 OK", [("Content-Type", ctype)], protocol="HTTP/1.1")
@@ -339,7 +347,7 @@ class Maker(Texts):
     def zip(self, depth: int) -> bytes:
         r = self.rng
         buf = io.BytesIO()
-        names = []
+        names: list[str] = []
         with warnings.catch_warnings(), zipfile.ZipFile(buf, "w", r.choice((
                 zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED, zipfile.ZIP_BZIP2, zipfile.ZIP_LZMA))) as zf:
             warnings.simplefilter("ignore")  # "Duplicate name": one name twice is one of the hurts
@@ -384,7 +392,8 @@ def generate(folder: Path, n: int, seed: int, corpus: Path = CORPUS) -> list[Pat
     maker = Maker(Stories.load(corpus), random.Random(seed))
     paths = []
     for i in range(n):
-        fmt = FORMATS[i % len(FORMATS)] if i < len(FORMATS) else maker.rng.choice(FORMATS)  # every format, at least once
+        # every format, at least once
+        fmt = FORMATS[i % len(FORMATS)] if i < len(FORMATS) else maker.rng.choice(FORMATS)
         path = folder / f"{i:05d}.{fmt}"
         path.write_bytes(maker.make(fmt))
         paths.append(path)
@@ -411,7 +420,8 @@ class Report:
     def __str__(self) -> str:
         counts = ", ".join(f"{k} {v:,}" for k, v in self.by_status.most_common())
         lines = [f"inputs: {self.inputs:,} files; articles.parquet: {self.rows:,} rows ({counts})",
-                 f"time: generation {self.generate_s:.1f} s, pipeline run {self.run_s:.1f} s, checks {self.check_s:.1f} s",
+                 f"time: generation {self.generate_s:.1f} s, pipeline run {self.run_s:.1f} s, "
+                 f"checks {self.check_s:.1f} s",
                  f"exit status: {self.exit_code}"]
         lines += [f"PROBLEM: {p}" for p in self.problems] or ["checks passed: exit 0, every input has a row, every "
                                                                "row a status (and an error unless ok), tables valid"]
@@ -439,17 +449,19 @@ def check(paths: list[Path], out: Path, exit_code: int, stderr: str = "") -> Rep
         report.problems.append(f"{len(missing)} input files have no row, e.g. {missing[:5]}")
     bad_status = arts[~arts["status"].isin(STATUSES)]
     if len(bad_status):
-        report.problems.append(f"{len(bad_status)} rows have no known status, e.g. {bad_status['source'].head(3).tolist()}")
+        report.problems.append(f"{len(bad_status)} rows have no known status, "
+                               f"e.g. {bad_status['source'].head(3).tolist()}")
     no_error = arts[(arts["status"] != OK) & arts["error"].isna()]
     if len(no_error):
-        report.problems.append(f"{len(no_error)} rejected rows have no error, e.g. {no_error['source'].head(3).tolist()}")
+        report.problems.append(f"{len(no_error)} rejected rows have no error, "
+                               f"e.g. {no_error['source'].head(3).tolist()}")
     for row in arts[arts["status"] == "failed"].head(20).itertuples():
         report.problems.append(f"failed: {row.error}")
     report.problems += validate_tables(out, arts)
     return report
 
 
-def validate_tables(out: Path, arts=None) -> list[str]:
+def validate_tables(out: Path, arts: pd.DataFrame | None = None) -> list[str]:
     """Every table of ``out`` read back and checked against its schema; one line per failure."""
     import pandas as pd
 
@@ -466,7 +478,7 @@ def validate_tables(out: Path, arts=None) -> list[str]:
 
     arts = pd.read_parquet(out / "articles.parquet") if arts is None else arts
     problems = []
-    n_chars = dict(zip(arts["article_id"], arts["n_chars"]))
+    n_chars = dict(zip(arts["article_id"], arts["n_chars"], strict=True))
     frames = {"articles": articles_frame(arts.to_dict("records"))}
     for name, dates in (("actions", ("fx_date", "deadline_date")), ("mentions", ()),
                         ("events", ("deadline_date", "first_seen", "last_seen"))):

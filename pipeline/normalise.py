@@ -22,10 +22,15 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from price_parser import Price
 
 from .rules import Rules, load_rules
+
+if TYPE_CHECKING:
+    from currency_converter import CurrencyConverter
+    from dateparser.date import DateDataParser
 
 PERIODS = {"day": "day", "daily": "day", "week": "week", "weekly": "week", "month": "month", "monthly": "month"}
 _UNIT_CODE = {"day": "D", "week": "W", "month": "M", "year": "Y"}
@@ -281,11 +286,12 @@ def parse_amount(text: str, rules: Rules | None = None) -> Decimal | None:
         rest = text[m.end():]
         tokens = re.findall(r"[A-Za-z]+", rest)
         scales = [_word_value(g, t) for t in tokens]
-        if any(s is None or s[1] != "scale" for s in scales):
+        factors = [s[0] for s in scales if s is not None and s[1] == "scale"]
+        if len(factors) != len(scales):
             return None
         value = _digits(m.group(0), scaled=bool(scales))
-        for s in scales:
-            value *= s[0]
+        for factor in factors:
+            value *= factor
         return _clean(value)
     total, current, seen = Decimal(0), Decimal(0), False
     tokens = re.findall(r"[A-Za-z]+", text)
@@ -348,7 +354,8 @@ def parse_currency(form: str | None, dollar: str = "USD", rules: Rules | None = 
 
 # --- money -------------------------------------------------------------------------------------------------------
 
-_PERIOD_AFTER = re.compile(r"\s*(?:(?:per|a|an|each|every|for\s+each|for\s+every)\s+(?P<p>day|week|month)\b|(?P<q>daily|weekly|monthly)\b)", re.I)
+_PERIOD_AFTER = re.compile(r"\s*(?:(?:per|a|an|each|every|for\s+each|for\s+every)\s+(?P<p>day|week|month)\b"
+                           r"|(?P<q>daily|weekly|monthly)\b)", re.I)
 _PERIOD_BEFORE = re.compile(r"\b(?P<p>daily|weekly|monthly)\b(?:\s+\w+){0,3}\s*$", re.I)
 
 
@@ -374,7 +381,8 @@ def find_money(text: str, dollar: str = "USD", rules: Rules | None = None) -> li
         if money is not None:
             out.append(money)
         elif m.group("r1") or m.group("r3"):  # not a range after all: read its two amounts one by one
-            out.extend(x for x in (_from_match(s, text, dollar, rules) for s in g.singles.finditer(text, m.start(), m.end()))
+            out.extend(x for x in (_from_match(s, text, dollar, rules)
+                                   for s in g.singles.finditer(text, m.start(), m.end()))
                        if x is not None)
     return out
 
@@ -393,7 +401,9 @@ def _with_cents(g: _Grammar, text: str, amount: Decimal, end: int, rules: Rules)
     floor = 1
     if m is None:
         m, floor = g.bare_minor.match(text, end), 10
-    value = parse_amount(m.group("n").replace("-", " "), rules) if m else None
+    if m is None:
+        return amount, end
+    value = parse_amount(m.group("n").replace("-", " "), rules)
     if value is None or not floor <= value < 100 or value != value.to_integral_value():
         return amount, end
     return _clean(amount + value / 100), m.end()
@@ -421,7 +431,7 @@ def _from_match(m: re.Match, text: str, dollar: str, rules: Rules) -> Money | No
             return None
         amin, amax = low, high
     else:
-        amount_text = gd.get("a1") or gd.get("a2")
+        amount_text = gd.get("a1") or gd["a2"]  # one of the two holds the amount when no range matched
         amount = parse_amount(amount_text, rules)
         if amount is None or amount == 0:
             return None
@@ -434,9 +444,10 @@ def _from_match(m: re.Match, text: str, dollar: str, rules: Rules) -> Money | No
             bound = g.bound.search(text, max(0, start - 30), start)
             if bound:
                 kind = g.bounds[re.sub(r"\s+", " ", bound.group("b").casefold())]
-                amount, amin, amax = None, *((amount, None) if kind == "min" else (None, amount))
-    if gd.get("between") or gd.get("between2"):
-        start += len(gd.get("between") or gd.get("between2"))
+                amin, amax = (amount, None) if kind == "min" else (None, amount)
+                amount = None
+    if between_text := gd.get("between") or gd.get("between2"):
+        start += len(between_text)
     per_period = None
     after = _PERIOD_AFTER.match(text, end)
     if after:
@@ -475,7 +486,7 @@ _DATE_NOISE = re.compile(r"^(?:in|on|since|from|by|during|at|around|as of|early|
 
 
 @lru_cache(maxsize=64)
-def _date_parser(base: date | None):
+def _date_parser(base: date | None) -> DateDataParser:
     from dateparser.date import DateDataParser
 
     settings = {"PREFER_DATES_FROM": "past", "RETURN_TIME_AS_PERIOD": True}
@@ -508,10 +519,12 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
     ('2023-04', '2023-03')
     >>> parse_date("on Friday", date(2020, 10, 16)).value, parse_date("earlier this month", date(2023, 5, 22)).value
     ('2020-10-16', '2023-05')
-    >>> parse_date("July last year", date(2020, 10, 16)).value, parse_date("the same 17 October", date(2022, 10, 20)).value
+    >>> (parse_date("July last year", date(2020, 10, 16)).value,
+    ...  parse_date("the same 17 October", date(2022, 10, 20)).value)
     ('2019-07', '2022-10-17')
-    >>> parse_date("two months") is None, parse_date("annual") is None
-    (True, True)
+    >>> (parse_date("two months") is None, parse_date("annual") is None,
+    ...  parse_date("a decade", date(2018, 9, 30)) is None)
+    (True, True, True)
     """
     raw = text.strip()
     if not raw.isascii() and any(c.isdigit() and not c.isascii() for c in raw):
@@ -522,7 +535,10 @@ def parse_date(text: str, published: date | None = None) -> DateValue | None:
         if nxt == cleaned:
             break
         cleaned = nxt
-    if not cleaned or parse_duration(cleaned) and not re.search(r"\b(ago|last|next|this|earlier|later)\b", cleaned, re.I):
+    if re.search(r"\b(?:decades?|centur(?:y|ies))\b", cleaned, re.I) and not _HAS_YEAR.search(cleaned):
+        return None  # "for a decade", "half a century": a length of time, not a point in it
+    if not cleaned or parse_duration(cleaned) and \
+            not re.search(r"\b(ago|last|next|this|earlier|later)\b", cleaned, re.I):
         return None
     has_year = bool(_HAS_YEAR.search(cleaned))
     relative = _relative_date(cleaned, published)
@@ -667,16 +683,14 @@ def add_duration(start: date, duration: str) -> date | None:
     months = n * (12 if unit == "Y" else 1)
     y, mo = divmod(start.month - 1 + months, 12)
     year, month = start.year + y, mo + 1
-    import calendar
-
     return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
 
 
 # --- EUR equivalent ----------------------------------------------------------------------------------------------
 
 @lru_cache(maxsize=1)
-def _converter():
-    from currency_converter import ECB_URL, CurrencyConverter  # noqa: F401 - ECB_URL unused: data ships offline
+def _converter() -> CurrencyConverter:
+    from currency_converter import CurrencyConverter  # its ECB rates ship in the package: nothing is downloaded
 
     return CurrencyConverter(fallback_on_missing_rate=True, fallback_on_missing_rate_method="last_known",
                              fallback_on_wrong_date=False)

@@ -88,13 +88,17 @@ class Action:
     regulator: str | None = None
     regulator_country: str | None = None
     target: str | None = None
+    target_kind: str | None = None  # organisation | person | description
     amount: Decimal | None = None
     currency: str | None = None
     amount_text: str | None = None
     amount_min: Decimal | None = None
     amount_max: Decimal | None = None
     per_period: str | None = None
+    stated_amount: Decimal | None = None  # the same amount as the text also states it, in another currency
+    stated_currency: str | None = None
     amount_eur: Decimal | None = None
+    eur_source: str | None = None  # ecb | stated
     fx_date: date | None = None
     decision_date: str | None = None
     date_precision: str | None = None

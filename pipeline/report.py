@@ -15,6 +15,7 @@ import io
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -26,7 +27,7 @@ SUPERSEDING = ("reduced", "annulled")  # a later decision on the same sanction r
 TOP_N = 15
 
 
-def _year(row) -> int | None:
+def _year(row: pd.Series) -> int | None:
     d = row["decision_date"]
     if isinstance(d, str) and d:
         return int(d[:4])
@@ -38,7 +39,8 @@ def counted_money(events: pd.DataFrame) -> pd.DataFrame:
     """The events whose EUR amount counts towards totals (see the module docstring), with a ``year`` column.
 
     >>> ev = pd.DataFrame({"case_id": ["c1", "c1", "c2", "c3"], "case_seq": [1, 2, 1, 1],
-    ...     "action_type": ["fine", "fine", "penalty", "fine"], "status": ["imposed", "reduced", "threatened", "imposed"],
+    ...     "action_type": ["fine", "fine", "penalty", "fine"],
+    ...     "status": ["imposed", "reduced", "threatened", "imposed"],
     ...     "per_period": [None, None, "day", None], "amount_eur": [Decimal(100), Decimal(80), Decimal(1), None],
     ...     "decision_date": ["2018-07", "2022-09-14", None, "2020"], "first_seen": [None, None, None, None]})
     >>> counted_money(ev)[["case_id", "amount_eur", "year"]].values.tolist()
@@ -61,7 +63,7 @@ def counted_money(events: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _eur(v) -> str:
+def _eur(v: Any) -> str:
     """Short EUR text for a chart label or a table.
 
     >>> _eur(Decimal("1200000000")), _eur(Decimal("746000000")), _eur(Decimal("5200000")), _eur(Decimal("950"))
@@ -95,7 +97,7 @@ def _svg_bar(labels: list[str], values: list[float], title: str, xlabel: str, mo
             ax.barh(y, values, color="#3b6ea5")
             ax.set_yticks(y, labels)
             ax.set_xlabel(xlabel)
-            for yi, v in zip(y, values):
+            for yi, v in zip(y, values, strict=True):
                 ax.text(v, yi, " " + (_eur(v) if money else f"{v:g}"), va="center", fontsize=8)
             ax.set_xlim(0, max(values) * 1.25 if max(values) > 0 else 1)
             ax.spines[["top", "right"]].set_visible(False)
@@ -139,7 +141,7 @@ def _table(df: pd.DataFrame, escape_cols: list[str] | None = None) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
-def _links(urls) -> str:
+def _links(urls: Any) -> str:
     """Article links; only http(s) URLs become links (a ``javascript:`` URL from an article stays text)."""
     out = []
     for u in list(urls if urls is not None else []):
@@ -164,7 +166,7 @@ def render(tables: dict[str, pd.DataFrame], generated: date | None = None) -> st
     money = counted_money(events)
     # A report that names only the country ("the French regulator") is its own bar, not folded into a body.
     who = [r if isinstance(r, str) else f"{c} (body not named)" if isinstance(c, str) else "(not named)"
-           for r, c in zip(money["regulator"], money["regulator_country"])]
+           for r, c in zip(money["regulator"], money["regulator_country"], strict=True)]
     by_reg = money.assign(who=who)
     charts = [
         _svg_bar(*_totals(by_reg, "who"), "Fines and settlements owed, by regulator (top 20)", "EUR"),
@@ -185,7 +187,7 @@ def render(tables: dict[str, pd.DataFrame], generated: date | None = None) -> st
     largest = pd.DataFrame({
         "EUR": [_eur(v) for v in top["amount_eur"]],
         "as decided": [f"{Decimal(str(a)).normalize():,f} {c}" if a is not None else "" for a, c in
-                       zip(top["amount"], top["currency"])],
+                       zip(top["amount"], top["currency"], strict=True)],
         "regulator": top["regulator"].fillna(top["regulator_country"]),
         "target": top["target"], "type": top["action_type"], "status": top["status"],
         "date": top["decision_date"], "articles": top["n_articles"],

@@ -10,12 +10,14 @@ from collections import Counter
 
 import csv
 import io
+import json
 import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 RULES_DIR = Path(os.environ.get("PIPELINE_RULES_DIR", Path(__file__).resolve().parent.parent / "rules"))
 
@@ -23,12 +25,14 @@ ACTION_TYPES = ("fine", "penalty", "order", "ban", "settlement", "warning", "rep
 STATUSES = ("imposed", "threatened", "proposed", "appealed", "reduced", "annulled")
 DOMAINS = ("data_protection", "competition", "financial", "consumer", "telecom", "aviation", "environment", "general")
 JURISDICTIONS = ("national", "regional", "supranational")
-CUE_GROUPS = ("action", "periodic", "sanction", "role", "status", "negation", "reg_noun", "domain", "target_ref", "reg_ref",
-              "non_target", "lexicon")
+CUE_GROUPS = ("periodic", "sanction", "role", "status", "negation", "reg_noun", "domain", "target_ref", "reg_ref",
+              "non_target", "idiom", "lexicon")
 # Word lists the extractor's logic consults token by token (not matched as spans); each must be present once.
 LEXICONS = ("by_regulator", "on_target", "coordination", "each", "conversion_gap", "conditional", "announced",
-            "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun", "relative", "decided", "starting", "purpose", "acting_noun", "acting_verb", "auxiliary",
-            "not_a_measure")
+            "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun", "relative", "decided",
+            "starting", "purpose", "acting_noun", "acting_verb", "auxiliary",
+            "not_a_measure", "legal_matter", "sanction_word", "instrument", "shared_name", "no_party",
+            "person_title", "permission", "weak_trigger")
 
 
 class RulesError(ValueError):
@@ -75,6 +79,31 @@ class Cue:
 
 
 @dataclass(frozen=True)
+class Trigger:
+    """One row of triggers.tsv: the forms of a class of frame words and the action type (or status) they give."""
+
+    cls: str
+    action: str
+    forms: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class FramePattern:
+    """One line of frames.jsonl: a path in the parse from a trigger to the token it binds to a role."""
+
+    id: str
+    trigger: tuple[str, ...]
+    path: tuple[tuple[str, dict], ...]
+    binds: str
+    when: dict = field(default_factory=dict)
+    also: tuple[tuple[str, dict], ...] = ()
+    voice: str = "any"
+    sets: str | None = None
+    example: str = ""
+    expect: str = ""
+
+
+@dataclass(frozen=True)
 class Law:
     short: str
     aliases: tuple[str, ...]
@@ -103,9 +132,17 @@ class Rules:
     numbers: tuple[NumberWord, ...]
     cues: tuple[Cue, ...]
     laws: tuple[Law, ...]
+    events: EventRules
     regulator_by_id: dict[str, Regulator] = field(default_factory=dict)
     regions: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)  # ISO 3166-2 -> (name, aliases)
-    events: EventRules | None = None
+    country_currencies: dict[str, tuple[str, ...]] = field(default_factory=dict)  # ISO 3166 -> ISO 4217 codes
+    triggers: tuple[Trigger, ...] = ()
+    frames: tuple[FramePattern, ...] = ()
+    legal_forms: tuple[str, ...] = ()
+
+    def trigger_forms(self, *classes: str) -> frozenset[str]:
+        """The lower-cased forms of the trigger classes named."""
+        return frozenset(f for t in self.triggers if t.cls in classes for f in t.forms)
     bounds: tuple[tuple[str, str], ...] = ()  # (phrase, "max" | "min"): "up to", "at least"
     function_words: dict[str, frozenset[str]] = field(default_factory=dict)  # language -> its function words
 
@@ -134,7 +171,7 @@ def _read_tsv(path: Path, columns: list[str]) -> list[tuple[int, dict[str, str]]
         if len(cells) != len(columns):
             errors.append(f"{path}:{n}: expected {len(columns)} fields, got {len(cells)}")
             continue
-        rows.append((n, {k: v.strip() for k, v in zip(columns, cells)}))
+        rows.append((n, {k: v.strip() for k, v in zip(columns, cells, strict=True)}))
     if errors:
         raise RulesError("\n".join(errors))
     return rows
@@ -169,15 +206,20 @@ def load_regulators(path: Path, country_codes: set[str]) -> tuple[Regulator, ...
     return tuple(out)
 
 
-def load_countries(path: Path) -> dict[str, tuple[str, tuple[str, ...]]]:
-    out, errors = {}, []
-    for n, r in _read_tsv(path, ["code", "name", "aliases"]):
+def load_countries(path: Path) -> tuple[dict[str, tuple[str, tuple[str, ...]]], dict[str, tuple[str, ...]]]:
+    """Countries by code (name, aliases), and the currencies each one's authorities decide in."""
+    out, currencies, errors = {}, {}, []
+    for n, r in _read_tsv(path, ["code", "name", "aliases", "currency"]):
         if not re.fullmatch(r"[A-Z]{2}", r["code"]) or r["code"] in out:
             errors.append(f"{path}:{n}: bad or duplicate code {r['code']!r}")
+        codes = _split(r["currency"])
+        if not codes or any(not re.fullmatch(r"[A-Z]{3}", c) for c in codes):
+            errors.append(f"{path}:{n}: bad ISO 4217 currency {r['currency']!r}")
         out[r["code"]] = (r["name"], _split(r["aliases"]))
+        currencies[r["code"]] = codes
     if errors:
         raise RulesError("\n".join(errors))
-    return out
+    return out, currencies
 
 
 def load_regions(path: Path, country_codes: set[str]) -> dict[str, tuple[str, tuple[str, ...]]]:
@@ -264,8 +306,6 @@ def load_cues(path: Path) -> tuple[Cue, ...]:
     for n, r in _read_tsv(path, ["group", "value", "left", "right", "phrases"]):
         if r["group"] not in CUE_GROUPS:
             errors.append(f"{path}:{n}: unknown group {r['group']!r}")
-        if r["group"] == "action" and r["value"] not in ACTION_TYPES:
-            errors.append(f"{path}:{n}: unknown action type {r['value']!r}")
         if r["group"] == "status" and r["value"] not in STATUSES:
             errors.append(f"{path}:{n}: unknown status {r['value']!r}")
         if r["group"] == "domain" and r["value"] not in DOMAINS:
@@ -285,6 +325,135 @@ def load_cues(path: Path) -> tuple[Cue, ...]:
     return tuple(out)
 
 
+TRIGGER_CLASSES = ("verb", "noun", "settle", "modal", "grant", "impose", "pay", "receive", "face", "seek", "agree",
+                   "sentence", "appeal", "reduce", "annul")
+ACTION_CLASSES = ("verb", "noun", "settle", "modal", "grant")  # the classes whose words are actions, not support verbs
+# Classes whose words anchor a frame: the action words, and the verbs that impose or seek an amount ("the €50m that
+# the CNIL imposed on Google", "the £27m the regulator proposed": a fine when, and only when, it binds an amount).
+AMOUNT_CLASSES = ("impose", "seek")
+FRAME_CLASSES = (*ACTION_CLASSES, *AMOUNT_CLASSES)
+STATUS_CLASSES = {"appeal": "appealed", "reduce": "reduced", "annul": "annulled"}
+ROLES = ("agent", "patient", "money", "revised", "owner", "measure", "legal", "status")
+REL_OPS = (">", "<", ">>", "<<", ".", ";", "$+", "$-", ".*", ";*", "$++", "$--")
+
+
+def load_triggers(path: Path) -> tuple[Trigger, ...]:
+    out, errors = [], []
+    seen: dict[tuple[str, str], tuple[str, str]] = {}  # (form, class) -> (class, action)
+    for n, r in _read_tsv(path, ["class", "action", "forms"]):
+        where, cls, action = f"{path}:{n}", r["class"], r["action"]
+        if cls not in TRIGGER_CLASSES:
+            errors.append(f"{where}: unknown class {cls!r} (known: {', '.join(TRIGGER_CLASSES)})")
+        elif cls in ACTION_CLASSES and action not in ACTION_TYPES:
+            errors.append(f"{where}: unknown action type {action!r}")
+        elif cls in STATUS_CLASSES and action != STATUS_CLASSES[cls]:
+            errors.append(f"{where}: class {cls!r} gives the status {STATUS_CLASSES[cls]!r}, not {action!r}")
+        elif cls not in ACTION_CLASSES and cls not in STATUS_CLASSES and action != "-":
+            errors.append(f"{where}: a support verb's action must be '-', got {action!r}")
+        forms = tuple(f.lower() for f in _split(r["forms"]))
+        for f in forms:
+            # A form may be a verb and a noun ("fine", "orders": the tagger tells them apart), once in each class.
+            key = (f, cls)
+            if key in seen and seen[key] != (cls, action):
+                errors.append(f"{where}: form {f!r} is already in {seen[key][0]} {seen[key][1]}")
+            seen[key] = (cls, action)
+        out.append(Trigger(cls, action, forms))
+    if errors:
+        raise RulesError("\n".join(errors))
+    return tuple(out)
+
+
+def anchor_word(form: str) -> str:
+    """The word a multi-word trigger is anchored on: its head noun, the last word before a preposition, else the
+    last ("consent decree" -> "decree", "limitation on processing" -> "limitation").
+
+    >>> anchor_word("consent decree"), anchor_word("limitation on processing"), anchor_word("fine")
+    ('decree', 'limitation', 'fine')
+    """
+    words = form.split()
+    for k, w in enumerate(words[1:], 1):
+        if w in ("on", "of", "for", "to", "against"):
+            return words[k - 1]
+    return words[-1]
+
+
+def _expand_attrs(attrs: dict, classes: dict[str, list[str]], where: str, errors: list[str]) -> dict:
+    """spaCy token attributes from the file's shorthand: a list means IN, "@class" the class's anchor words,
+    "@class:action" those of its rows of that action ("@verb:order": ordered, required, ...)."""
+    out = {}
+    for key, value in attrs.items():
+        values = value if isinstance(value, list) else [value] if isinstance(value, str) and value.startswith("@") \
+            else None
+        if values is None:
+            out[key] = value
+            continue
+        words: list[str] = []
+        for v in values:
+            if isinstance(v, str) and v.startswith("@"):
+                if v[1:] not in classes:
+                    errors.append(f"{where}: unknown trigger class {v!r}")
+                words += classes.get(v[1:], [])
+            else:
+                words.append(v)
+        out[key] = {"IN": sorted(set(words))}
+    return out
+
+
+def load_frames(path: Path, triggers: tuple[Trigger, ...]) -> tuple[FramePattern, ...]:
+    """The patterns of frames.jsonl, with their shorthands expanded; every mistake in the file is reported at once."""
+    if not path.is_file():
+        raise RulesError(f"{path}: rule file is missing")
+    classes: dict[str, list[str]] = {}
+    for t in triggers:
+        classes.setdefault(t.cls, []).extend(anchor_word(f) for f in t.forms)
+        classes.setdefault(f"{t.cls}:{t.action}", []).extend(anchor_word(f) for f in t.forms)
+    out, errors, ids = [], [], set()
+    for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.startswith("#"):
+            continue
+        where = f"{path}:{n}"
+        try:
+            d = json.loads(line)
+        except json.JSONDecodeError as exc:
+            errors.append(f"{where}: not JSON: {exc}")
+            continue
+        unknown = set(d) - {"id", "trigger", "when", "path", "also", "binds", "voice", "sets", "example", "expect"}
+        missing = {"id", "trigger", "path", "binds", "example", "expect"} - set(d)
+        if unknown or missing:
+            errors.append(f"{where}: unknown keys {sorted(unknown)} / missing keys {sorted(missing)}")
+            continue
+        if d["id"] in ids:
+            errors.append(f"{where}: id {d['id']!r} used twice")
+        ids.add(d["id"])
+        if d["binds"] not in ROLES:
+            errors.append(f"{where}: binds {d['binds']!r}, not one of {ROLES}")
+        if d.get("voice", "any") not in ("any", "active", "passive"):
+            errors.append(f"{where}: voice must be active or passive")
+        if d.get("sets") not in (None, *STATUSES):
+            errors.append(f"{where}: sets {d['sets']!r}, not a status")
+        bad = [c for c in d["trigger"] if c not in TRIGGER_CLASSES]
+        if bad or not d["trigger"]:
+            errors.append(f"{where}: unknown trigger classes {bad}")
+        steps = []
+        for op, attrs in d["path"] + d.get("also", []):
+            if op not in REL_OPS or not isinstance(attrs, dict):
+                errors.append(f"{where}: bad step {[op, attrs]}")
+            steps.append((op, _expand_attrs(attrs, classes, where, errors)))
+        if not d["path"]:
+            errors.append(f"{where}: empty path")
+        k = len(d["path"])
+        out.append(FramePattern(d["id"], tuple(d["trigger"]), tuple(steps[:k]), d["binds"],
+                                _expand_attrs(d.get("when", {}), classes, where, errors), tuple(steps[k:]),
+                                d.get("voice", "any"), d.get("sets"), d["example"], d["expect"]))
+    if errors:
+        raise RulesError("\n".join(errors))
+    return tuple(out)
+
+
+def load_legal_forms(path: Path) -> tuple[str, ...]:
+    return tuple(r["form"] for _, r in _read_tsv(path, ["form", "where"]))
+
+
 def load_laws(path: Path) -> tuple[Law, ...]:
     return tuple(Law(r["short"], _split(r["aliases"])) for _, r in _read_tsv(path, ["short", "aliases"]))
 
@@ -294,7 +463,8 @@ def load_event_rules(path: Path) -> EventRules:
     kinds = {"amount_tolerance": "fraction", "eur_tolerance": "fraction", "date_slack_days": "days",
              "case_window_days": "days", "case_head_types": ACTION_TYPES, "case_new_statuses": STATUSES,
              "case_closed_statuses": STATUSES, "case_late_statuses": STATUSES, "target_stopwords": "words"}
-    values, errors = {}, []
+    values: dict[str, Any] = {}  # each value of its setting's kind: a Decimal, an int or a tuple of words
+    errors = []
     for n, r in _read_tsv(path, ["setting", "value", "meaning"]):
         where, name, raw = f"{path}:{n}", r["setting"], r["value"]
         kind = kinds.get(name)
@@ -331,12 +501,13 @@ def load_event_rules(path: Path) -> EventRules:
 def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
     """Load every rule file; raises :class:`RulesError` naming each malformed line."""
     rules_dir = Path(rules_dir)
-    countries = load_countries(rules_dir / "countries.tsv")
+    countries, country_currencies = load_countries(rules_dir / "countries.tsv")
     regulators = load_regulators(rules_dir / "regulators.tsv", set(countries) | {"EU"})
     regions = load_regions(rules_dir / "regions.tsv", set(countries))
     unknown = sorted({r.region for r in regulators if r.region and r.region not in regions})
     if unknown:
         raise RulesError(f"{rules_dir / 'regulators.tsv'}: regions missing from regions.tsv: {', '.join(unknown)}")
+    triggers = load_triggers(rules_dir / "triggers.tsv")
     rules = Rules(
         regulators=regulators,
         countries=countries,
@@ -347,6 +518,10 @@ def load_rules(rules_dir: Path = RULES_DIR) -> Rules:
         regulator_by_id={r.id: r for r in regulators},
         regions=regions,
         events=load_event_rules(rules_dir / "events.tsv"),
+        country_currencies=country_currencies,
+        triggers=triggers,
+        frames=load_frames(rules_dir / "frames.jsonl", triggers),
+        legal_forms=load_legal_forms(rules_dir / "legal_forms.tsv"),
         bounds=load_bounds(rules_dir / "bounds.tsv"),
         function_words=load_function_words(rules_dir / "languages.tsv"),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import multiprocessing
 import os
@@ -14,9 +15,10 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 import pandas as pd
@@ -33,6 +35,15 @@ from .state import FORMAT, Inputs, State, engine_fingerprint, extract_id_for, fi
 from .validate import split_valid
 from .write import (ACTION_COLUMNS, ARTICLE_COLUMNS, MENTION_COLUMNS, TableWriter, actions_frame, article_row,
                     articles_frame, mentions_frame, to_arrow)
+
+if TYPE_CHECKING:  # spaCy and pebble are imported only where they are used (see _init_worker)
+    from pebble import ProcessPool
+    from spacy.language import Language
+    from spacy.pipeline import Pipe
+    from spacy.tokens import Doc
+
+    from .extract import Extractor
+    from .nlp import FocusedNER
 
 ERROR_COLUMNS = ["table", "row_id", "article_id", "column", "check", "failure"]
 
@@ -82,7 +93,8 @@ WORKER_LIFE = 512
 # articles, about 1 s of reading (measured, 2 ms an article), held until the workers take them.
 READ_AHEAD = 512
 
-_worker: tuple | None = None  # this process's (nlp, ner, extractor, batch_size, scope), built by _init_worker
+# this process's (nlp, ner, extractor, batch_size, scope), built by _init_worker
+_worker: tuple[Language, Pipe | FocusedNER, Extractor, int, str] | None = None
 _since_load = 0  # articles this process's model has seen
 
 
@@ -95,8 +107,9 @@ def _init_worker(scope: str, batch_size: int) -> None:
 
     rules = load_rules()
     nlp = build_nlp(rules, defer_ner=True)
-    ner = nlp.get_pipe("ner") if scope != "sentences" else FocusedNER(nlp.get_pipe("ner"), context=0,
-                                                                       decided=rules.lexicon("decided"))
+    model_ner = cast("Pipe", nlp.get_pipe("ner"))  # spaCy types get_pipe as a plain callable; the NER is a Pipe
+    ner = model_ner if scope != "sentences" else FocusedNER(model_ner, context=0, decided=rules.lexicon("decided"),
+                                                                        weak=rules.lexicon("weak_trigger"))
     _worker, _since_load = (nlp, ner, Extractor(rules), batch_size, scope), 0
 
 
@@ -114,9 +127,10 @@ def prepare_worker() -> None:
         parse_date(relative, date(2020, 1, 1))
 
 
-def _may_need_entities(doc) -> bool:
-    # "fined" with no amount makes an action only when a target stands in its sentence, which may take NER to see.
-    return any(sp.label_ == "CUE_action" and sp.id_ == "fine" for sp in doc.spans.get("rules", []))
+def _may_need_entities(doc: Doc, weak: frozenset[str]) -> bool:
+    # An action word can make a frame, and its parties may take NER to see; a weak one ("told", "orders") only
+    # when a first pass without entities finds an action.
+    return any(sp.label_ == "CUE_action" and sp.text.lower() not in weak for sp in doc.spans.get("rules", []))
 
 
 def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention], dict[str, str]]:
@@ -126,6 +140,7 @@ def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention], d
     that the one that raises fails and the others keep their actions: no per-article cost until something breaks.
     """
     global _since_load
+    assert _worker is not None, "_init_worker runs first in every process that extracts (see Extraction)"
     if _since_load >= REFRESH_ARTICLES:
         from .nlp import build_nlp
 
@@ -152,20 +167,22 @@ def _extract_batch(batch: list[Article]) -> tuple[list[Action], list[Mention], d
 
 
 def _extract(batch: list[Article]) -> tuple[list[Action], list[Mention]]:
+    assert _worker is not None, "_init_worker runs first in every process that extracts (see Extraction)"
     nlp, ner, extractor, batch_size, scope = _worker
+    weak = load_rules().lexicon("weak_trigger")  # cached: the rules the worker was set up with
     with stage("the model"):
         docs = list(nlp.pipe((a.text for a in batch), batch_size=batch_size))
-    results = [None] * len(batch)
+    results: list[tuple[list[Action], list[Mention]] | None] = [None] * len(batch)
     need = list(range(len(batch)))
     if scope != "all":
         need = []
-        for i, (art, doc) in enumerate(zip(batch, docs)):
-            if _may_need_entities(doc):  # a story with a "fine" word: the model runs whatever a first pass says
+        for i, (art, doc) in enumerate(zip(batch, docs, strict=True)):
+            if _may_need_entities(doc, weak):  # a story with a "fine" word: the model runs whatever a first pass says
                 need.append(i)
                 continue
             with stage("extraction"):
-                results[i] = extractor(doc, art)  # without entities: does this story hold an action at all?
-            if results[i][0]:
+                results[i] = first = extractor(doc, art)  # without entities: does this story hold an action at all?
+            if first[0]:
                 need.append(i)
     with_entities = ner.pipe((docs[i] for i in need), batch_size=batch_size)
     for i in need:
@@ -173,8 +190,9 @@ def _extract(batch: list[Article]) -> tuple[list[Action], list[Mention]]:
             doc = next(with_entities)
         with stage("extraction"):
             results[i] = extractor(doc, batch[i])
-    actions = [a for acts, _ in results for a in acts]
-    mentions = [m for _, ments in results for m in ments]
+    done = [r for r in results if r is not None]  # every one: each article was extracted in one loop or the other
+    actions = [a for acts, _ in done for a in acts]
+    mentions = [m for _, ments in done for m in ments]
     return actions, mentions
 
 
@@ -203,7 +221,8 @@ class Extraction:
     def __init__(self, workers: int = 1, ner_scope: str = "sentences", batch_size: int = 16):
         if ner_scope not in NER_SCOPES:
             raise ValueError(f"unknown NER scope {ner_scope!r} (expected one of {', '.join(NER_SCOPES)})")
-        self.workers, self.pool = workers, None
+        self.workers = workers
+        self.pool: ProcessPool | None = None
         self.failed: dict[str, str] = {}
         self._new_pools = 0  # pools started after the first one broke: a pool that keeps breaking is not articles'
         if workers > 1:
@@ -213,28 +232,32 @@ class Extraction:
             ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
             if ctx.get_start_method() == "forkserver":
                 ctx.set_forkserver_preload([f"{__package__}.preload"])  # the model, loaded once for all workers
-            self._pool_args = dict(max_workers=workers, max_tasks=max(1, WORKER_LIFE // WORKER_BATCH),
-                                   initializer=_init_worker, initargs=(ner_scope, batch_size), context=ctx)
+            self._pool_args: dict[str, Any] = dict(max_workers=workers, max_tasks=max(1, WORKER_LIFE // WORKER_BATCH),
+                                                   initializer=_init_worker, initargs=(ner_scope, batch_size),
+                                                   context=ctx)
             self._start_pool()
         else:
             _init_worker(ner_scope, batch_size)
 
-    def _start_pool(self) -> None:
+    def _start_pool(self) -> ProcessPool:
         from pebble import ProcessPool
 
-        self.pool = ProcessPool(**self._pool_args)
-        self.pool.active  # noqa: B018 - starts the workers now (pebble starts them on first use otherwise)
+        self.pool = pool = ProcessPool(**self._pool_args)
+        pool.active  # noqa: B018 - starts the workers now (pebble starts them on first use otherwise)
+        return pool
 
-    def _schedule(self, fn: Callable, item):
-        if not self.pool.active:  # broken: a worker died while no task was running, or the pool lost its pipes
+    def _schedule(self, fn: Callable, item: Any) -> Future:
+        pool = self.pool
+        assert pool is not None, "called only with workers"
+        if not pool.active:  # broken: a worker died while no task was running, or the pool lost its pipes
             self._new_pools += 1
             if self._new_pools > 3:
                 raise RuntimeError("the worker processes keep dying outside any task (see the log above)")
-            self._start_pool()
-        return self.pool.schedule(fn, (item,))
+            pool = self._start_pool()
+        return pool.schedule(fn, (item,))
 
     def __call__(self, articles: Iterable[Article],
-                 progress: Callable[[int], None] | None = None) -> tuple[list[Action], list[Mention]]:
+                 progress: Callable[[int], object] | None = None) -> tuple[list[Action], list[Mention]]:
         actions: list[Action] = []
         mentions: list[Mention] = []
         pending: deque[_Batch] = deque()
@@ -297,7 +320,7 @@ class Extraction:
             return
         pending: deque = deque()
 
-        def result(item, future):
+        def result(item: Any, future: Future) -> Any:
             try:
                 return future.result()
             except (ProcessExpired, BrokenProcessPool, RuntimeError):
@@ -325,7 +348,7 @@ class Extraction:
     def __enter__(self) -> Extraction:
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         if exc[0] is None:
             self.close()
         else:
@@ -335,7 +358,8 @@ class Extraction:
 class _Batch:
     """A batch out for extraction: its future in a worker, or its result when it was extracted here."""
 
-    def __init__(self, extraction: Extraction, batch: list[Article], future=None, value=None):
+    def __init__(self, extraction: Extraction, batch: list[Article], future: Future | None = None,
+                 value: tuple[list[Action], list[Mention], dict[str, str]] | None = None):
         self.extraction, self.batch, self.future, self.value = extraction, batch, future, value
 
     def get(self) -> tuple[list[Action], list[Mention], dict[str, str]]:
@@ -346,6 +370,7 @@ class _Batch:
             except Exception as exc:  # _extract_batch raises nothing itself: its worker died, or the pool broke
                 self.value = self.extraction.retry(self.batch, exc)
             self.future = None
+        assert self.value is not None, "a batch has its future or its value"
         return self.value
 
 
@@ -354,7 +379,8 @@ def _died(exc: BaseException, first: BaseException, source: str) -> str:
     code = getattr(exc, "exitcode", None)
     if code is None:
         return describe(exc, "extraction", source)
-    how = f"signal {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals() else f"exit code {code}"
+    how = (f"signal {signal.Signals(-code).name}" if code < 0 and -code in signal.valid_signals()
+           else f"exit code {code}")
     return (f"extraction failed: the worker process died ({how}) on this article, in its batch and again alone "
             f"(source: {source})")
 
@@ -373,7 +399,7 @@ def gather(handles: list[_Batch]) -> tuple[list[Action], list[Mention], dict[str
 
 
 def extract_articles(articles: Iterable[Article], batch_size: int = 16,
-                     progress: Callable[[int], None] | None = None, workers: int = 1,
+                     progress: Callable[[int], object] | None = None, workers: int = 1,
                      ner_scope: str = "sentences", failed: dict[str, str] | None = None,
                      ) -> tuple[list[Action], list[Mention]]:
     """Actions and mentions of the ``ok`` articles (see :class:`Extraction`; ``ner_scope``: :data:`NER_SCOPES`);
@@ -392,9 +418,9 @@ class _Input:
     source: str  # its path
     read_id: str | None  # None when the file could not be hashed (unreadable): read again on every run
     extract_id: str | None = None  # set when it has ok articles (and a read_id)
-    ok: list[Article] | None = None  # its ok articles while they are out for extraction
+    ok: list[Article] = field(default_factory=list)  # its ok articles while they are out for extraction
     tables: dict[str, pa.Table] | None = None  # its extraction tables, from its shard or just made, until written
-    dates: dict[str, tuple] | None = None  # (published, url) of its ok articles, until its actions are spilled
+    dates: dict[str, tuple] = field(default_factory=dict)  # (published, url) of its ok articles, until spilled
 
 
 def _fingerprint(path: Path, cached: dict | None) -> dict | None:
@@ -414,7 +440,7 @@ def _extraction_tables(articles: list[Article], actions: list[Action], mentions:
     """The validated actions, mentions and errors tables of a batch of articles, in Arrow, without the rows of the
     articles in ``failures``. Validation that raises (rather than finding rows that break a check: those go to
     errors.parquet) is tried again article by article, and the article it raises on joins ``failures``."""
-    def tables(arts, acts, ments) -> dict[str, pa.Table]:
+    def tables(arts: list[Article], acts: list[Action], ments: list[Mention]) -> dict[str, pa.Table]:
         a, m, e = validated_extraction(arts, acts, ments)
         return {"actions": to_arrow(a, ACTION_COLUMNS), "mentions": to_arrow(m, MENTION_COLUMNS),
                 "errors": to_arrow(e, ERROR_COLUMNS)}
@@ -455,9 +481,10 @@ def validated_extraction(articles: list[Article], actions: list[Action],
     return acts, ments, pd.DataFrame(act_errors + ment_errors, columns=ERROR_COLUMNS)
 
 
-def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None = None, *, full: bool = False,
+def run(paths: Iterable[Path], out: Path, progress: Callable[[int], object] | None = None, *, full: bool = False,
         limits: Limits = Limits(), batch_articles: int = 64, workers: int = 1, ner_scope: str = "sentences") -> Summary:
-    """Process ``paths`` (files or folders) and write articles/actions/mentions/errors/events Parquet files into ``out``.
+    """Process ``paths`` (files or folders) and write articles/actions/mentions/errors/events Parquet files into
+    ``out``.
 
     Incremental: inputs whose bytes were read before (by this same code, rules and limits) are taken from the
     shards in ``out/state`` instead of being read and extracted again, and the tables are reassembled from the
@@ -497,7 +524,8 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
                 summary.reused_files = len(inputs)
                 summary.by_status = Counter(manifest["by_status"])
                 summary.inputs, summary.actions, summary.mentions = done["inputs"], done["actions"], done["mentions"]
-                summary.events, summary.cases, summary.invalid_rows = done["events"], done["cases"], done["invalid_rows"]
+                summary.events, summary.cases = done["events"], done["cases"]
+                summary.invalid_rows = done["invalid_rows"]
                 summary.files = [out / f"{name}.parquet" for name in manifest["tables"]]
                 return summary
 
@@ -544,7 +572,7 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
                         summary.by_status.update({FAILED: len(item_failures)})
                     elif item.extract_id is not None:
                         state.save_extract(item.extract_id, item.tables)
-                    item.ok = None
+                    item.ok = []
                 if progress:
                     progress(len(batch))
 
@@ -598,10 +626,9 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
             except BaseException:
                 tables.abort()
                 if extraction is None and starting is not None:
-                    try:
+                    # its own failure is dropped: the run's is the one to raise
+                    with contextlib.suppress(BaseException):
                         extraction = starting.result()  # to stop the workers it was setting up
-                    except BaseException:
-                        pass  # its own failure: the run's is the one to raise
                 if extraction is not None:
                     extraction.terminate()
                 raise
@@ -615,12 +642,13 @@ def run(paths: Iterable[Path], out: Path, progress: Callable[[int], None] | None
             # 4. Record the run; shards no input uses any more (deleted or changed files) go.
             state.save_manifest({
                 "format": FORMAT, "engine": engine, "limits": dataclasses.asdict(limits),
-                "completed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                "completed_at": datetime.now(UTC).isoformat(timespec="seconds"),
                 "input_files": summary.input_files,  # inputs.sqlite's, plus unreadable files (no fingerprint)
                 "by_status": dict(sorted(summary.by_status.items())),
                 "tables": {name: {"rows": w.rows, "sha256": file_sha256(w.path)} for name, w in tables.writers.items()},
                 "summary": {"inputs": summary.inputs, "actions": summary.actions, "mentions": summary.mentions,
-                            "events": summary.events, "cases": int(summary.cases), "invalid_rows": summary.invalid_rows},
+                            "events": summary.events, "cases": int(summary.cases),
+                            "invalid_rows": summary.invalid_rows},
             }, inputs)
             state.collect_garbage(inputs)
         return summary
@@ -675,9 +703,9 @@ class _Assembly:
         self.flush_queue()
 
     def flush_queue(self) -> None:
-        while self.waiting and self.waiting[0].tables is not None:
+        while self.waiting and (tables := self.waiting[0].tables) is not None:
             item = self.waiting.popleft()
-            for name, table in item.tables.items():
+            for name, table in tables.items():
                 if name == "actions":
                     dates = [item.dates[a] for a in table.column("article_id").to_pylist()]
                     self.spill.write(table.append_column("_key", self._keys(table)).append_column(
@@ -686,8 +714,9 @@ class _Assembly:
                 else:
                     self.writers[name].write(table)
                 if name == "errors":
-                    self.invalid |= set(zip(table.column("table").to_pylist(), table.column("row_id").to_pylist()))
-            item.tables = item.dates = None  # written: nothing held
+                    self.invalid |= set(zip(table.column("table").to_pylist(), table.column("row_id").to_pylist(),
+                                            strict=True))
+            item.tables, item.dates = None, {}  # written: nothing held
 
     def _keys(self, actions: pa.Table) -> pa.Array:
         # Reports of one event, and events of one case, always share the first word of their target's key
@@ -700,7 +729,9 @@ class _Assembly:
     def _spilled(self) -> Iterator[pa.RecordBatch]:
         # One thread: the reader's threads each kept their allocator's cache, 5 MB more at 20,000 articles
         # (measured), to save a fraction of the 0.1 s the read takes.
-        return pq.ParquetFile(self.spill.tmp).iter_batches(batch_size=2_000, use_threads=False)
+        batches: Iterator[pa.RecordBatch] = pq.ParquetFile(self.spill.tmp).iter_batches(batch_size=2_000,
+                                                                                         use_threads=False)
+        return batches
 
     def _split(self, n_parts: int) -> tuple[Path, int]:
         """One pass over the waiting actions that files each, with its position in the spill and its part, into
@@ -782,13 +813,15 @@ class _Assembly:
                 n_events += events.num_rows
                 n_cases += pc.count_distinct(events.column("case_id")).as_py()  # no case spans two parts (see _keys)
                 self.writers["errors"].write(errors)
-                self.invalid.update(zip(errors.column("table").to_pylist(), errors.column("row_id").to_pylist()))
+                self.invalid.update(zip(errors.column("table").to_pylist(), errors.column("row_id").to_pylist(),
+                                        strict=True))
             if linked_rows != self.spill.rows:  # every action is in exactly one part; else ids would be missing
                 raise RuntimeError(f"linked {linked_rows} actions of {self.spill.rows}")
             start = 0
             for batch in self._spilled():  # input order
                 table = pa.Table.from_batches([batch]).drop_columns([f.name for f in self.SPILL_FIELDS])
-                for name, column in zip(("event_id", "case_id"), _get_ids(ids.fileno(), start, batch.num_rows)):
+                for name, column in zip(("event_id", "case_id"), _get_ids(ids.fileno(), start, batch.num_rows),
+                                        strict=True):
                     table = table.set_column(table.schema.get_field_index(name), name, column)
                 start += batch.num_rows
                 self.writers["actions"].write(table)
@@ -854,18 +887,19 @@ def _put_ids(fd: int, positions: np.ndarray, event_ids: Iterable, case_ids: Iter
     >>> with tempfile.TemporaryFile() as f:
     ...     _put_ids(f.fileno(), np.array([0, 2, 3]), ["e" * 16, None, "f" * 16], ["c" * 16, "d" * 16, "d" * 16])
     ...     events, cases = _get_ids(f.fileno(), 0, 4)
-    >>> events.to_pylist() == ["e" * 16, None, None, "f" * 16], cases.to_pylist() == ["c" * 16, None, "d" * 16, "d" * 16]
+    >>> (events.to_pylist() == ["e" * 16, None, None, "f" * 16],
+    ...  cases.to_pylist() == ["c" * 16, None, "d" * 16, "d" * 16])
     (True, True)
     """
     if not len(positions):
         return
     text = np.array([(e if isinstance(e, str) else "", c if isinstance(c, str) else "")
-                     for e, c in zip(event_ids, case_ids)], dtype=str).reshape(-1, 2)
+                     for e, c in zip(event_ids, case_ids, strict=True)], dtype=str).reshape(-1, 2)
     if text.dtype.itemsize > 4 * ID_LENGTH:  # numpy would cut a longer id short without a word
         raise ValueError(f"an event or case id is longer than {ID_LENGTH} characters")
     data = text.astype(f"S{ID_LENGTH}")
     breaks = np.flatnonzero(np.diff(positions) != 1) + 1  # one write per run of consecutive positions
-    for lo, hi in zip(np.r_[0, breaks], np.r_[breaks, len(positions)]):
+    for lo, hi in zip(np.r_[0, breaks], np.r_[breaks, len(positions)], strict=True):
         chunk = data[lo:hi].tobytes()
         if os.pwrite(fd, chunk, int(positions[lo]) * 2 * ID_LENGTH) != len(chunk):
             raise OSError(f"short write of event ids at position {positions[lo]}")

@@ -28,7 +28,7 @@ def _positive_decimal(s: pd.Series) -> pd.Series:
 
 
 def _date_matches_precision(df: pd.DataFrame) -> pd.Series:
-    def ok(row) -> bool:
+    def ok(row: pd.Series) -> bool:
         d, p = row["decision_date"], row["date_precision"]
         if d is None or pd.isna(d):
             return p is None or pd.isna(p)
@@ -39,11 +39,12 @@ def _date_matches_precision(df: pd.DataFrame) -> pd.Series:
 
 
 def _amount_or_range(df: pd.DataFrame) -> pd.Series:
-    def ok(row) -> bool:
+    def ok(row: pd.Series) -> bool:
         if row["amount"] is not None and (row["amount_min"] is not None or row["amount_max"] is not None):
             return False
         # A range has both ends in order; a bound ("up to", "at least") only one of them.
-        if row["amount_min"] is not None and row["amount_max"] is not None and not row["amount_min"] < row["amount_max"]:
+        if row["amount_min"] is not None and row["amount_max"] is not None \
+                and not row["amount_min"] < row["amount_max"]:
             return False
         has_money = row["amount"] is not None or row["amount_min"] is not None or row["amount_max"] is not None
         return not has_money or row["action_type"] in ("fine", "penalty", "settlement")
@@ -71,7 +72,8 @@ ARTICLES = pa.DataFrameSchema(
         "container": pa.Column(str, nullable=True),
         "duplicate_of": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{16}$"), nullable=True),
     },
-    checks=[pa.Check(lambda df: (df["status"] == "ok") | df["error"].notna(), error="a rejected article needs an error"),
+    checks=[pa.Check(lambda df: (df["status"] == "ok") | df["error"].notna(),
+                     error="a rejected article needs an error"),
             pa.Check(lambda df: (df["status"] == "duplicate") == df["duplicate_of"].notna(),
                      error="a duplicate, and only a duplicate, points at the article it copies")],
     strict=True, coerce=False,
@@ -87,7 +89,8 @@ ACTIONS = pa.DataFrameSchema(
         "regulator": pa.Column(str, nullable=True),
         "regulator_country": pa.Column(str, pa.Check.str_matches(r"^(?:[A-Z]{2})$"), nullable=True),
         "target": pa.Column(str, nullable=True),
-        "amount": pa.Column(object, pa.Check(_positive_decimal, error="amount must be a positive Decimal"), nullable=True),
+        "amount": pa.Column(object, pa.Check(_positive_decimal, error="amount must be a positive Decimal"),
+                            nullable=True),
         "currency": pa.Column(str, pa.Check.str_matches(ISO4217), nullable=True),
         "amount_text": pa.Column(str, nullable=True),
         "amount_min": pa.Column(object, pa.Check(_positive_decimal), nullable=True),
@@ -106,6 +109,10 @@ ACTIONS = pa.DataFrameSchema(
         "char_end": pa.Column(int),
         "n_chars": pa.Column(int),
         "confidence": pa.Column(float, pa.Check.in_range(0, 1)),
+        "target_kind": pa.Column(str, pa.Check.isin(["organisation", "person", "description"]), nullable=True),
+        "stated_amount": pa.Column(object, pa.Check(_positive_decimal), nullable=True),
+        "stated_currency": pa.Column(str, pa.Check.str_matches(ISO4217), nullable=True),
+        "eur_source": pa.Column(str, pa.Check.isin(["ecb", "stated"]), nullable=True),
         # Set after validation by pipeline/events.py; checked when present.
         "event_id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{16}$"), nullable=True, required=False),
         "case_id": pa.Column(str, pa.Check.str_matches(r"^[0-9a-f]{16}$"), nullable=True, required=False),
@@ -155,7 +162,8 @@ EVENTS = pa.DataFrameSchema(
         "regulator": pa.Column(str, nullable=True),
         "regulator_country": pa.Column(str, pa.Check.str_matches(ISO2), nullable=True),
         "target": pa.Column(str, nullable=True),
-        "amount": pa.Column(object, pa.Check(_positive_decimal, error="amount must be a positive Decimal"), nullable=True),
+        "amount": pa.Column(object, pa.Check(_positive_decimal, error="amount must be a positive Decimal"),
+                            nullable=True),
         "currency": pa.Column(str, pa.Check.str_matches(ISO4217), nullable=True),
         "per_period": pa.Column(str, pa.Check.isin(["day", "week", "month"]), nullable=True),
         "amount_eur": pa.Column(object, pa.Check(_positive_decimal), nullable=True),
@@ -209,6 +217,7 @@ def split_valid(table: str, df: pd.DataFrame) -> tuple[pd.DataFrame, list[dict]]
         for i in rows:
             bad.add(i)
             errors.append({"table": table, "row_id": str(df.at[i, ID_COLUMN[table]]),
-                           "article_id": str(df.at[i, "article_id"]) if "article_id" in df else None, "column": str(case.get("column")),
+                           "article_id": str(df.at[i, "article_id"]) if "article_id" in df else None,
+                           "column": str(case.get("column")),
                            "check": str(case.get("check")), "failure": str(case.get("failure_case"))})
     return df.drop(index=list(bad)), errors

@@ -20,7 +20,8 @@ ARTICLE_COLUMNS = ["article_id", "source", "external_id", "url", "title", "publi
 ACTION_COLUMNS = ["action_id", "article_id", "action_type", "status", "regulator_id", "regulator", "regulator_country",
                   "target", "amount", "currency", "amount_text", "amount_min", "amount_max", "per_period", "amount_eur",
                   "fx_date", "decision_date", "date_precision", "order_text", "deadline", "deadline_date",
-                  "legal_basis", "evidence", "char_start", "char_end", "confidence", "event_id", "case_id"]
+                  "legal_basis", "evidence", "char_start", "char_end", "confidence", "target_kind", "stated_amount",
+                  "stated_currency", "eur_source", "event_id", "case_id"]
 # Filled in after validation by pipeline/events.py (link_events), not by the extractor.
 LINK_COLUMNS = ["event_id", "case_id"]
 MENTION_COLUMNS = ["mention_id", "article_id", "action_id", "kind", "text", "char_start", "char_end", "normalized",
@@ -28,7 +29,7 @@ MENTION_COLUMNS = ["mention_id", "article_id", "action_id", "kind", "text", "cha
 
 ARROW_TYPES = {
     "published": pa.date32(), "fx_date": pa.date32(), "deadline_date": pa.date32(),
-    "amount": MONEY, "amount_min": MONEY, "amount_max": MONEY, "amount_eur": MONEY,
+    "amount": MONEY, "amount_min": MONEY, "amount_max": MONEY, "amount_eur": MONEY, "stated_amount": MONEY,
     "n_chars": pa.int64(), "char_start": pa.int64(), "char_end": pa.int64(), "confidence": pa.float64(),
     "legal_basis": pa.list_(pa.string()),
     # events.parquet
@@ -57,8 +58,8 @@ def article_row(a: Article) -> dict:
     """The row of ``articles.parquet`` for an article: everything but its text (a run buffers rows, not texts)."""
     return {"article_id": a.article_id, "source": a.source, "external_id": a.external_id, "url": a.url,
             "title": a.title, "published": a.published, "language": a.language, "encoding": a.encoding,
-            "extraction": a.extraction, "n_chars": a.n_chars, "status": a.status, "error": a.error, "container": a.container,
-            "duplicate_of": a.duplicate_of}
+            "extraction": a.extraction, "n_chars": a.n_chars, "status": a.status, "error": a.error,
+            "container": a.container, "duplicate_of": a.duplicate_of}
 
 
 def articles_frame(articles: list[Article] | list[dict]) -> pd.DataFrame:
@@ -80,7 +81,7 @@ def actions_frame(actions: list[Action], n_chars: dict[str, int]) -> pd.DataFram
     for c in ("char_start", "char_end", "n_chars"):
         df[c] = df[c].astype("int64")
     df["confidence"] = df["confidence"].astype("float64")
-    for c in ("amount", "amount_min", "amount_max", "amount_eur"):
+    for c in ("amount", "amount_min", "amount_max", "amount_eur", "stated_amount"):
         df[c] = df[c].astype(object).where(df[c].notna(), None)
     return _obj(_dates(df, ["fx_date", "deadline_date"]))
 

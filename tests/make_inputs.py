@@ -129,8 +129,9 @@ def every_kind(d: Path) -> dict[str, str]:
     records = [("response", "https://example.org/n17", "text/html; charset=utf-8",
                 html_page(story(17), "Store17 fined").encode()),
                ("response", "https://example.org/logo.png", "image/png", b"\x89PNG\r\n\x1a\n")]
-    put("crawl.warc", warc(records, gz=False), {"crawl.warc:1": "unsupported_format", "crawl.warc:2": "unsupported_format",
-                                                "crawl.warc:3": "ok", "crawl.warc:4": "unsupported_format",
+    put("crawl.warc", warc(records, gz=False), {"crawl.warc:1": "unsupported_format",
+                                                "crawl.warc:2": "unsupported_format", "crawl.warc:3": "ok",
+                                                "crawl.warc:4": "unsupported_format",
                                                 "crawl.warc:5": "unsupported_format"})
     records = [("response", "https://example.org/n18", "text/html", html_page(story(18), "Store18 fined").encode())]
     put("crawl.warc.gz", warc(records, gz=True), {"crawl.warc.gz:1": "unsupported_format",

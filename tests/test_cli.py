@@ -28,7 +28,7 @@ def test_every_option_is_documented():
     for name, sub in cmd.commands.items():
         assert sub.help, name
         for param in sub.params:
-            if isinstance(param, click.Option) or isinstance(param, click.Argument):
+            if isinstance(param, (click.Option, click.Argument)):
                 assert getattr(param, "help", None), f"{name} {param.name}"
 
 
@@ -51,7 +51,8 @@ def messy_folder(tmp_path):
     (d / "notes.docx").write_bytes(b"PK\x03\x04")
     (d / "latin1.txt").write_bytes("The CNIL fined the café operator €50,000 for failing to secure data, "
                                    "the regulator said in a statement on its website.".encode("cp1252"))
-    records = [{"id": "r1", "title": "t", "text": "The FTC said it fined Widget Corp $1.5 million for deceiving buyers.",
+    records = [{"id": "r1", "title": "t",
+                "text": "The FTC said it fined Widget Corp $1.5 million for deceiving buyers.",
                 "published": "2022-01-05"}, {"id": "r2", "title": "no text"}]
     lines = [json.dumps(r) for r in records] + ["{not json"]
     (d / "feed.jsonl").write_text("\n".join(lines) + "\n", encoding="utf-8")
@@ -66,7 +67,7 @@ def test_every_input_is_accounted_for(messy_folder, tmp_path):
     assert result.returncode == 0, result.stderr
     assert "inputs read: 9" in result.stderr and "articles ok: 3" in result.stderr
     arts = pd.read_parquet(out / "articles.parquet")
-    status = {s.split("/")[-1]: st for s, st in zip(arts.source, arts.status)}
+    status = {s.split("/")[-1]: st for s, st in zip(arts.source, arts.status, strict=True)}
     # files are read in sorted order, so the later copy is good.txt
     assert status == {"copy.txt": "ok", "good.txt": "duplicate", "empty.txt": "empty", "binary.txt": "undecodable",
                       "notes.docx": "unsupported_format", "latin1.txt": "ok", "feed.jsonl:1": "ok",

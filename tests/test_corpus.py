@@ -21,7 +21,12 @@ def test_corpus_runs_clean(corpus_run):
     ("003_cnpd_amazon", [("lu-cnpd", "7.46E+8", "EUR")], ["1.131E+11"]),
     ("013_ico_british_airways", [("gb-ico", "2E+7", "GBP")], []),
     ("015_ftc_facebook", [("us-ftc", "5E+9", "USD")], ["1.69E+10"]),
-    ("016_ec_google_android", [("eu-commission", "4.34E+9", "EUR")], ["2.576E+11"]),
+    ("016_ec_google_android", [("eu-commission", "4.125E+9", "EUR")], ["2.576E+11"]),  # the fine as the court cut it
+    ("047_sec_boesky_1986_wire", [("us-sec", "1E+8", "USD")], []),
+    ("048_sec_kidder_peabody_1987_wire", [("us-sec", "2.53E+7", "USD")], ["6E+8"]),  # not the purchase price
+    ("049_ec_facebook_whatsapp_misleading", [("eu-commission", "1.1E+8", "EUR"), ("it-agcm", "3E+6", "EUR")],
+     ["1.9E+10", "2.76E+10"]),  # not what Facebook paid for WhatsApp, nor its revenue
+    ("050_se_datainspektionen_google_delisting", [("se-imy", "7.5E+7", "SEK")], ["7E+6", "1.619E+11"]),
 ])
 def test_golden_articles(corpus_run, stem, must_find, must_not_find):
     _, t = corpus_run

@@ -101,7 +101,8 @@ def test_two_actions_of_one_article_are_never_one_event():
 
 
 def test_case_links_decision_and_follow_ups_in_time_order():
-    rows = [_action(1, 1, action_type="penalty", status="imposed", amount=Decimal("5200000"), decision_date="2023-04-17"),
+    rows = [_action(1, 1, action_type="penalty", status="imposed", amount=Decimal("5200000"),
+                    decision_date="2023-04-17"),
             _action(2, 2, decision_date="2022-10-17"),
             _action(3, 2, action_type="order", amount=None, currency=None, order_text="delete the data",
                     deadline="P2M"),
@@ -177,7 +178,8 @@ def test_corpus_articles_reporting_one_fine_give_one_event(corpus_run, stems, re
     _, t = corpus_run
     ev = t["events"]
     ids = {_by_source(t, s) for s in stems}
-    hit = ev[(ev.regulator_id == regulator) & ev.amount.map(lambda a: a is not None and Decimal(str(a)) == Decimal(amount))]
+    hit = ev[(ev.regulator_id == regulator)
+             & ev.amount.map(lambda a: a is not None and Decimal(str(a)) == Decimal(amount))]
     together = [e for e in hit.itertuples() if ids <= set(e.article_ids)]
     assert len(together) == 1 and together[0].n_articles >= len(stems)
 
@@ -199,7 +201,8 @@ def test_corpus_cnil_clearview_is_one_case_across_two_articles(corpus_run):
     case = t["events"][t["events"].case_id == cnil.case_id.iloc[0]].sort_values("case_seq")
     # In time order: the 2021 formal notice (an order), then the 2022 decision with its fine, then the penalties.
     monetary = case[case.amount.notna()]
-    assert monetary.action_type.iloc[0] == "fine" and list(case.action_type).index("fine") < list(case.action_type).index("penalty")
+    assert monetary.action_type.iloc[0] == "fine"
+    assert list(case.action_type).index("fine") < list(case.action_type).index("penalty")
 
 
 def test_corpus_every_action_has_its_event_and_case(corpus_run):
@@ -208,8 +211,8 @@ def test_corpus_every_action_has_its_event_and_case(corpus_run):
     assert acts.event_id.notna().all() and acts.case_id.notna().all()
     assert set(acts.event_id) == set(ev.event_id)
     assert sum(len(x) for x in ev.action_ids) == len(acts)
-    pairs = set(zip(acts.event_id, acts.case_id))
-    assert pairs == set(zip(ev.event_id, ev.case_id))
+    pairs = set(zip(acts.event_id, acts.case_id, strict=True))
+    assert pairs == set(zip(ev.event_id, ev.case_id, strict=True))
     assert (ev.first_seen.isna() | (ev.first_seen <= ev.last_seen)).all()
 
 
@@ -224,7 +227,7 @@ def test_corpus_every_action_has_its_event_and_case(corpus_run):
     ("eur_tolerance\t0.05", "expected 3 fields"),
 ])
 def test_bad_events_rule_file_stops_with_clear_error(tmp_path, bad_line, message):
-    for p in RULES_DIR.glob("*.tsv"):
+    for p in RULES_DIR.glob("*.*"):
         shutil.copy(p, tmp_path / p.name)
     with (tmp_path / "events.tsv").open("a", encoding="utf-8") as fh:
         fh.write(bad_line + "\n")
@@ -235,6 +238,7 @@ def test_bad_events_rule_file_stops_with_clear_error(tmp_path, bad_line, message
 def test_missing_setting_is_named(tmp_path):
     text = (RULES_DIR / "events.tsv").read_text(encoding="utf-8")
     path = tmp_path / "events.tsv"
-    path.write_text("\n".join(l for l in text.splitlines() if not l.startswith("case_window_days")), encoding="utf-8")
+    path.write_text("\n".join(line for line in text.splitlines() if not line.startswith("case_window_days")),
+                    encoding="utf-8")
     with pytest.raises(RulesError, match="'case_window_days' is missing"):
         load_event_rules(path)

@@ -53,7 +53,7 @@ def test_amounts_are_numbers_with_currency_beside_and_dates_are_dates(exported):
     i_amount, i_cur, i_fx = header.index("amount"), header.index("currency"), header.index("fx_date")
     assert i_cur == i_amount + 1
     rows = list(ws.iter_rows(min_row=2, values_only=True))
-    for row, (_, src) in zip(rows, tables["actions"].iterrows()):
+    for row, (_, src) in zip(rows, tables["actions"].iterrows(), strict=True):
         if src.amount is None:
             assert row[i_amount] is None
         else:
@@ -135,7 +135,8 @@ def test_libreoffice_keeps_the_numbers(exported, tmp_path):
     tables, out = exported
     shutil.copy(out / "enforcement.xlsx", tmp_path / "enforcement.xlsx")
     # The first sheet (events) converts to CSV; its amounts must come out as the same numbers.
-    subprocess.run([SOFFICE, "--headless", "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false",
+    subprocess.run([SOFFICE, "--headless",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false",
                     "--outdir", str(tmp_path), str(tmp_path / "enforcement.xlsx")],
                    check=True, capture_output=True, timeout=120)
     converted = pd.read_csv(tmp_path / "enforcement.csv", dtype=str, keep_default_na=False)

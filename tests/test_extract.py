@@ -117,7 +117,7 @@ CASES = [
 def test_extraction_case(extract, why, text, title, must, must_not):
     actions = extract(text, title)
     rows = [dict(zip(("action_type", "status", "regulator_id", "target", "amount", "currency", "per_period",
-                      "decision_date", "deadline"), _key(a))) for a in actions]
+                      "decision_date", "deadline"), _key(a), strict=True)) for a in actions]
     for want in must:
         assert any(all(r[k] == v for k, v in want.items()) for r in rows), (want, rows)
     for bad in must_not:

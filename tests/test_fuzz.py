@@ -75,5 +75,5 @@ def test_a_fuzz_run_killed_at_a_random_point_is_finished_by_the_next_run_exactly
     assert proc.wait() == -signal.SIGKILL, "the run finished before the kill"
     run([tmp_path / "in"], out)  # the next run
     for t in TABLES:
-        pd.testing.assert_frame_equal(pd.read_parquet(out / f"{t}.parquet"), pd.read_parquet(tmp_path / "ref" / f"{t}.parquet"),
-                                      check_exact=True, obj=t)
+        pd.testing.assert_frame_equal(pd.read_parquet(out / f"{t}.parquet"),
+                                      pd.read_parquet(tmp_path / "ref" / f"{t}.parquet"), check_exact=True, obj=t)

@@ -122,9 +122,8 @@ def test_a_torn_stat_cache_means_hashing_again_not_a_wrong_row(tmp_path):
 def test_a_second_run_into_the_same_folder_is_refused_while_one_runs(tmp_path):
     from pipeline.state import Locked, State
 
-    with State(tmp_path / "out" / "state"):
-        with pytest.raises(Locked):
-            run([tmp_path], tmp_path / "out")
+    with State(tmp_path / "out" / "state"), pytest.raises(Locked):
+        run([tmp_path], tmp_path / "out")
 
 
 def _kill_when(cmd: list[str], ready, timeout: float = 120) -> bool:

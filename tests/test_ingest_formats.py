@@ -31,7 +31,7 @@ def every_kind_run(tmp_path_factory):
 
 def test_every_input_is_one_row_with_the_expected_status(every_kind_run):
     expected, arts, summary, summary2, _ = every_kind_run
-    got = dict(zip(arts.rel, arts.status))
+    got = dict(zip(arts.rel, arts.status, strict=True))
     assert got == expected
     assert len(arts) == len(expected) == summary.inputs == summary2.inputs
     # only the unreadable file is tried again: it has no bytes to fingerprint, it may be readable next time
@@ -41,7 +41,7 @@ def test_every_input_is_one_row_with_the_expected_status(every_kind_run):
 
 def test_every_rejection_says_where_and_why(every_kind_run):
     _, arts, *_ = every_kind_run
-    err = dict(zip(arts.rel, arts.error))
+    err = dict(zip(arts.rel, arts.error, strict=True))
     assert arts[arts.status != "ok"].error.notna().all()
     assert "line 3 is not valid JSON" in err["feed.jsonl:3"]
     assert "JSON list, not an object" in err["feed.jsonl:4"]

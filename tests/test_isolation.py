@@ -45,7 +45,8 @@ def test_a_jsonl_record_holding_one_short_html_paragraph_yields_its_action(tmp_p
     d.mkdir()
     (d / "feed.jsonl").write_text(json.dumps({"id": "b1", "text": f"<p>{BRIEF}</p>", "published": "2023-05-03"}) + "\n")
     run([d], tmp_path / "out")
-    arts, acts = pd.read_parquet(tmp_path / "out" / "articles.parquet"), pd.read_parquet(tmp_path / "out" / "actions.parquet")
+    arts = pd.read_parquet(tmp_path / "out" / "articles.parquet")
+    acts = pd.read_parquet(tmp_path / "out" / "actions.parquet")
     assert arts.status.tolist() == ["ok"] and arts.extraction.iloc[0] in ("main", "plain")
     assert "<p>" not in arts.title.iloc[0]
     (act,) = acts.itertuples()
@@ -60,7 +61,8 @@ def test_an_html_file_holding_one_short_paragraph_yields_its_action(tmp_path):
     d.mkdir()
     (d / "brief.html").write_text(f"<p>{BRIEF}</p>\n")
     run([d], tmp_path / "out")
-    arts, acts = pd.read_parquet(tmp_path / "out" / "articles.parquet"), pd.read_parquet(tmp_path / "out" / "actions.parquet")
+    arts = pd.read_parquet(tmp_path / "out" / "articles.parquet")
+    acts = pd.read_parquet(tmp_path / "out" / "actions.parquet")
     assert arts.status.tolist() == ["ok"]
     assert acts.target.tolist() == ["Omega Partners"] and acts.currency.tolist() == ["USD"]
 
@@ -82,7 +84,8 @@ def test_a_long_page_keeps_its_main_text_and_empty_is_for_no_visible_text():
     page = f"<html><body><nav><ul>{nav}</ul></nav><article><p>{BRIEF}</p><p>{story(1)}</p></article></body></html>"
     (art,) = read_bytes("a.html", "a.html", page.encode(), Limits())
     assert art.extraction == "main" and "Section number" not in art.text
-    (art,) = read_bytes("b.html", "b.html", b"<html><body><script>var x = 1;</script><!-- c --> </body></html>", Limits())
+    (art,) = read_bytes("b.html", "b.html", b"<html><body><script>var x = 1;</script><!-- c --> </body></html>",
+                        Limits())
     assert (art.status, art.error) == ("empty", "no visible text in the HTML page")
 
 
@@ -140,7 +143,8 @@ def test_a_digit_of_another_script_before_a_date_word_counts_for_nothing(tmp_pat
     assert summary.by_status == {"ok": 1}
     acts = pd.read_parquet(tmp_path / "out" / "actions.parquet")
     # the month, or nothing when the model took the digit into the date's span: never a day read from it
-    assert acts.target.tolist() == ["Kappa Bank"] and acts.decision_date.fillna("none").tolist()[0] in ("2023-10", "none")
+    assert acts.target.tolist() == ["Kappa Bank"]
+    assert acts.decision_date.fillna("none").tolist()[0] in ("2023-10", "none")
 
 
 @pytest.mark.parametrize("text", ["٣ million", "٢٬٥٠٠", "３ million", "²⁰ million"])
@@ -265,7 +269,8 @@ def test_a_worker_that_dies_costs_only_its_article_and_the_run_goes_on(tmp_path,
     t = read_tables(tmp_path / "out")
     failed = t["articles"][t["articles"].status == "failed"]
     assert failed.source.tolist() == [str(d / "s2.txt")]
-    assert "the worker process died (signal SIGKILL)" in failed.error.iloc[0] and str(d / "s2.txt") in failed.error.iloc[0]
+    assert "the worker process died (signal SIGKILL)" in failed.error.iloc[0]
+    assert str(d / "s2.txt") in failed.error.iloc[0]
     assert set(t["actions"].article_id) == set(t["articles"][t["articles"].status == "ok"].article_id)
 
 

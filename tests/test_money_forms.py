@@ -63,7 +63,8 @@ COUNTRY_WORDS = [
 ]
 
 SYMBOLS = [
-    ("€ 5,000 and 5,000 € and 5000€", [("€ 5,000", "5000", "EUR"), ("5,000 €", "5000", "EUR"), ("5000€", "5000", "EUR")]),
+    ("€ 5,000 and 5,000 € and 5000€",
+     [("€ 5,000", "5000", "EUR"), ("5,000 €", "5000", "EUR"), ("5000€", "5000", "EUR")]),
     ("£80,000 then 80,000£", [("£80,000", "80000", "GBP"), ("80,000£", "80000", "GBP")]),
     ("¥3 billion or 3 billion ¥", [("¥3 billion", "3000000000", "JPY"), ("3 billion ¥", "3000000000", "JPY")]),
     ("罚款 500万 is not read, but 500元 is", [("500元", "500", "CNY")]),
@@ -142,7 +143,8 @@ RANGES_AND_BOUNDS = [
     ("fines of up to €20 million or 4% of turnover", [("€20 million", "<=20000000", "EUR")]),
     ("between $1m and $5m", [("$1m and $5m", "1000000-5000000", "USD")]),
     ("from 10 dollars to 20 dollars", [("10 dollars to 20 dollars", "10-20", "USD")]),
-    ("between 3 million euros and 4 million euros", [("3 million euros and 4 million euros", "3000000-4000000", "EUR")]),
+    ("between 3 million euros and 4 million euros",
+     [("3 million euros and 4 million euros", "3000000-4000000", "EUR")]),
     ("at least $1.4 million", [("$1.4 million", ">=1400000", "USD")]),
     ("more than £2bn in redress", [("£2bn", ">=2000000000", "GBP")]),
     ("no more than 7 euros", [("7 euros", "<=7", "EUR")]),
@@ -246,7 +248,7 @@ def test_long_adversarial_text_is_read(text):
 
 
 def test_bad_bounds_file_stops_with_clear_error(tmp_path):
-    for p in RULES_DIR.glob("*.tsv"):
+    for p in RULES_DIR.glob("*.*"):
         shutil.copy(p, tmp_path / p.name)
     with (tmp_path / "bounds.tsv").open("a", encoding="utf-8") as fh:
         fh.write("roughly\tabout\n")

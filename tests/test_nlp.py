@@ -35,7 +35,8 @@ def test_a_run_with_workers_keeps_spacy_out_of_the_main_process():
     import subprocess
     import sys
 
-    code = "import sys, pipeline.cli, pipeline.run; print(sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc')))"
+    code = ("import sys, pipeline.cli, pipeline.run; "
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('spacy', 'thinc')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
 
@@ -59,7 +60,7 @@ def test_focused_ner_finds_the_full_texts_entities_inside_its_runs(texts, batch_
     if batch_tokens:
         focused.BATCH_TOKENS = batch_tokens
     docs = list(focused.pipe(nlp.pipe(texts)))
-    for doc, ref in zip(docs, full.pipe(texts)):
+    for doc, ref in zip(docs, full.pipe(texts), strict=True):
         runs = focused.candidates(doc)
         inside = {(e.start, e.end, e.label_) for e in ref.ents if any(s <= e.start and e.end <= t for s, t in runs)}
         assert {(e.start, e.end, e.label_) for e in doc.ents} == inside
@@ -76,7 +77,7 @@ def test_ner_scopes_keep_the_actions(texts, scope):
 
     arts = [a for a in read_paths([ROOT / "corpus" / "articles"]) if a.status == "ok"][:12]
     ex, nlp = Extractor(load_rules()), build_nlp()
-    ref = [ex(doc, a) for doc, a in zip(nlp.pipe([a.text for a in arts]), arts)]
+    ref = [ex(doc, a) for doc, a in zip(nlp.pipe([a.text for a in arts]), arts, strict=True)]
     actions, mentions = extract_articles(arts, ner_scope=scope)
     assert actions == [x for acts, _ in ref for x in acts]
     if scope == "all":

@@ -12,10 +12,10 @@ CASES = Path(__file__).parent / "cases"
 
 
 def _money_rows():
-    lines = [l.rstrip("\n") for l in (CASES / "money.tsv").read_text(encoding="utf-8").splitlines()
-             if l.strip() and not l.startswith("#")]
+    lines = [line.rstrip("\n") for line in (CASES / "money.tsv").read_text(encoding="utf-8").splitlines()
+             if line.strip() and not line.startswith("#")]
     header = lines[0].split("\t")
-    return [dict(zip(header, l.split("\t"))) for l in lines[1:]]
+    return [dict(zip(header, line.split("\t"), strict=True)) for line in lines[1:]]
 
 
 MONEY_ROWS = _money_rows()
@@ -59,8 +59,9 @@ def test_reduction_is_two_amounts_not_a_range():
 
 
 @pytest.mark.parametrize("form,dollar,code", [
-    ("€", "USD", "EUR"), ("EUR", "USD", "EUR"), ("euros", "USD", "EUR"), ("£", "USD", "GBP"), ("sterling", "USD", "GBP"),
-    ("stg", "USD", "GBP"), ("$", "USD", "USD"), ("$", "AUD", "AUD"), ("US$", "AUD", "USD"), ("dlrs", "USD", "USD"),
+    ("€", "USD", "EUR"), ("EUR", "USD", "EUR"), ("euros", "USD", "EUR"), ("£", "USD", "GBP"),
+    ("sterling", "USD", "GBP"), ("stg", "USD", "GBP"), ("$", "USD", "USD"), ("$", "AUD", "AUD"), ("US$", "AUD", "USD"),
+    ("dlrs", "USD", "USD"),
     ("A$", "USD", "AUD"), ("C$", "USD", "CAD"), ("NZ$", "USD", "NZD"), ("HK$", "USD", "HKD"), ("CHF", "USD", "CHF"),
     ("Swiss francs", "USD", "CHF"), ("SEK", "USD", "SEK"), ("kronor", "USD", "SEK"), ("kr", "USD", None),
     ("kroner", "USD", None), ("zł", "USD", "PLN"), ("forint", "USD", "HUF"), ("lei", "USD", "RON"),

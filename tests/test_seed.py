@@ -22,7 +22,8 @@ def seed(tmp_path_factory):
 def _key(row):
     amount = None if pd.isna(row["amount"]) else Decimal(str(row["amount"])).normalize()
     return (row["action_type"], row["status"], row["regulator_country"], amount,
-            None if pd.isna(row["currency"]) else row["currency"], None if pd.isna(row["per_period"]) else row["per_period"])
+            None if pd.isna(row["currency"]) else row["currency"],
+            None if pd.isna(row["per_period"]) else row["per_period"])
 
 
 def test_seed_actions_with_amounts_are_exactly_these(seed):
@@ -65,7 +66,7 @@ def test_seed_settlement_dated_2022(seed):
 
 def test_seed_registry_bodies_for_country_fines(seed):
     actions, _ = seed
-    by_country = dict(zip(actions.regulator_country, actions.regulator_id))
+    by_country = dict(zip(actions.regulator_country, actions.regulator_id, strict=True))
     assert by_country["IT"] == "it-garante" and by_country["GR"] == "gr-hdpa" and by_country["GB"] == "gb-ico"
 
 

@@ -31,7 +31,10 @@ def test_events_linked_in_parts_are_the_events_linked_at_once(corpus_run, two_wo
     _, one = corpus_run
     parts = pd.read_parquet(two_worker_run / "events.parquet")
     assert parts["case_id"].nunique() < len(parts)  # the corpus has cases of several events: something to split
-    by_id = lambda df: df.sort_values("event_id", ignore_index=True)  # order: by bucket, part, then case
+
+    def by_id(df):  # their order: by bucket, part, then case
+        return df.sort_values("event_id", ignore_index=True)
+
     pd.testing.assert_frame_equal(by_id(parts), by_id(one["events"]))
 
 
@@ -42,7 +45,7 @@ def test_a_long_run_reloads_the_model_and_writes_the_same_tables(corpus_run, tmp
     loads, init = [], module._init_worker
     monkeypatch.setattr(module, "_init_worker", lambda *a: (loads.append(a), init(*a)))
     module.run([ROOT / "corpus" / "articles"], tmp_path)
-    assert len(loads) == 4  # 51 articles in batches of 16: set up, then reloaded before batches 2, 3 and 4
+    assert len(loads) == 4  # 60 articles in batches of 16: set up, then reloaded before batches 2, 3 and 4
     _, one = corpus_run
     for table in ("actions", "mentions", "events"):  # one part: the same order too
         pd.testing.assert_frame_equal(pd.read_parquet(tmp_path / f"{table}.parquet"), one[table])
