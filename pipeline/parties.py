@@ -94,12 +94,13 @@ def _one_word_persons(story: Story, names: list[Name]) -> None:
     ("Mr Cook"). A one-word PERSON entity with neither is the model's misreading of a company ("fined Meta"): an
     organisation, so "it" can refer to it."""
     doc = story.doc
-    surnames = {doc[n.end - 1].lower_ for n in names if n.label == "PERSON" and n.end - n.start > 1}
+    surnames = {doc[n.end - 1].lower_: n.key for n in names if n.label == "PERSON" and n.end - n.start > 1}
     for n in names:
         if n.end - n.start != 1:
             continue
         if doc[n.start].lower_ in surnames:
-            n.label = "PERSON"  # "Grossman is charged" read as an organisation after "Israel G. Grossman"
+            # "Grossman is charged" read as an organisation after "Israel G. Grossman"; and one person, one key
+            n.label, n.key = "PERSON", surnames[doc[n.start].lower_]
         elif n.label == "PERSON" and not (
                 n.start > 0 and doc[n.start - 1].lower_.rstrip(".") in story.lex["person_title"]):
             n.label = "ORG"
@@ -115,9 +116,10 @@ def _entities(story: Story, blocked: set[int]) -> list[Name]:
     for ent in doc.ents:
         if ent.label_ not in ("ORG", "PERSON"):
             continue
-        # NER sometimes runs the end of a line into the next paragraph: keep the part after the last break.
-        cut = max((k for k, t in enumerate(ent) if "\n" in t.text or "\n" in t.whitespace_), default=None)
-        span = ent if cut is None else doc[ent.start + cut + 1:ent.end]
+        # NER sometimes runs the end of a line (a headline, a paragraph) into the next sentence: keep the part
+        # after the last sentence start. A line wrapped at a fixed width starts none ("Judge Robert|Sweet").
+        cut = max((k for k, t in enumerate(ent) if k and t.is_sent_start), default=None)
+        span = ent if cut is None else doc[ent.start + cut:ent.end]
         money_in = [m for m in range(span.start, span.end) if m in story.money_toks]
         if money_in:  # "Klarna SEK 7.5 million" tagged as one ORG: the name ends where the amount begins
             span = doc[span.start:min(money_in)]

@@ -255,6 +255,27 @@ def regulator_at(story: Story, tok: Token) -> RegRef | None:
     if country is not None and (country.start <= tok.i < country.end):
         return RegRef(country.start, country.end, country.text, country.start_char, country.end_char,
                       None, country.id_, "country")
+    if tok.text[:1].isupper():  # a name (the tagger may take "Mendes" for a plural)
+        return judge(story, tok)
+    return None
+
+
+def judge(story: Story, tok: Token) -> RegRef | None:
+    """The court a judge's name stands for: a court word in the title before the name ("Judge Ann Lee", "U.S.
+    District Judge Ann Lee granted ..."), or before an earlier mention of the same surname ("... Lee also issued
+    an injunction"). Its country is the one named in that title, if any."""
+    doc = story.doc
+    mentions = [(n.start, n.end) for n in story.names if n.label == "PERSON" and n.start <= tok.i
+                and doc[n.end - 1].lower_ == tok.lower_]
+    for start, end in sorted(mentions, key=lambda m: -m[0]):
+        lo, first = start, story.sents[story.sent_of(start)].start
+        while lo > first and (doc[lo - 1].text[:1].isupper() and not doc[lo - 1].is_stop or doc[lo - 1].is_space):
+            lo -= 1  # the title's capitalised words, a wrapped line's break among them: "U.S. District Judge"
+        if any(t.lower_ in COURT_WORDS for t in doc[lo:start]):
+            span = doc[lo:end]
+            country = next((c for c in story.countries if lo <= c.start < end), None)
+            return RegRef(lo, end, " ".join(span.text.split()), span.start_char, span.end_char, None,
+                          country.id_ if country is not None else None, "court")
     return None
 
 

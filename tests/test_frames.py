@@ -99,6 +99,18 @@ SHAPES = [
      [dict(target="notary", currency="RON"), dict(target="his assistant", amount=Decimal(2000))], []),
     ("'a total of' is the amount, not a party", "The Hellenic DPA fined the hospital a total of €9,000.",
      [dict(target="hospital", amount=Decimal(9000))], [dict(target="total")]),
+    ("the generic present, with a regulator and a party both indefinite, tells a kind of event, not one",
+     "The ministry was fined €9,000 by the Polish DPA. It is a rare case where a DPA fines a public body.",
+     [dict(target="ministry", amount=Decimal(9000))], [dict(target="public body")]),
+    ("a judge named by title, then by surname alone, is a court of the title's country; a line wrapped inside the "
+     "name does not cut it; a person named in full, then by surname, is one party",
+     "NEW YORK, June 2 - U.S. District Judge Carla\nMendes granted a request by the "
+     "Securities and Exchange\nCommission to extend the freeze on the accounts of a former\nbond trader, Omar "
+     "Lintner, who is accused of insider trading.\n    Mendes also issued an injunction barring Lintner from\n"
+     "further violations of the securities laws, the agency said in\na statement on Tuesday.\n    Lintner's lawyer "
+     "declined to comment on the ruling.\n",
+     [dict(action_type="ban", regulator="U.S. District Judge Carla Mendes", regulator_country="US",
+           target="Omar Lintner", target_kind=PERSON)], [dict(regulator_country=None)]),
     ("a purchase is no settlement", "Acme Holdings agreed to pay 40 mln dlrs for the preferred shares of its rival.",
      [], [dict(amount=Decimal(40000000))]),
     ("'in order to' orders nothing", "The bank must raise more capital in order to meet the new rules.", [],
