@@ -64,6 +64,10 @@ class Agents:
                 if ref is not None and ref.kind != "named":  # not "OpenAI said it will appeal"
                     return ref
         ref = regulator_at(story, tok)
+        definite = any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in tok.children)
+        if ref is not None and ref.kind == "description" and ref.country is None and ref.region is None and \
+                last is not None and definite and (ref.domain is None or last.domain in (None, ref.domain)):
+            return last  # "the antitrust regulator" after a named one: that one again, not a body of no country
         if ref is not None and ref.kind == "anaphor" or ref is None and (
                 tok.lower_ in ("it", "they") and tok.tag_ == "PRP" or tok.lower_ in story.lex["shared_name"] or
                 tok.lower_ in story.lex.ref_regulator and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that")
