@@ -133,6 +133,10 @@ SHAPES = [
     ("a legal form in its own mixed case, after a name that starts with digits",
      "The Bavarian DPA fined 2&2 Nordwerk GmbH EUR 80,000 for an open customer database.",
      [dict(target="2&2 Nordwerk GmbH", amount=Decimal(80000), target_kind=ORG)], []),
+    ("a passive under a control verb: who is barred is the subject of the verb that controls it",
+     "WASHINGTON, May 3 - Martin Hale, a former bond trader, agreed to pay a 50,000 dlr civil fine and to be barred "
+     "from the securities industry, settling SEC charges that he had misled clients.",
+     [dict(action_type="ban", target="Martin Hale", regulator_id="us-sec")], [dict(action_type="ban", target=None)]),
     ("a purchase is no settlement", "Acme Holdings agreed to pay 40 mln dlrs for the preferred shares of its rival.",
      [], [dict(amount=Decimal(40000000))]),
     ("'in order to' orders nothing", "The bank must raise more capital in order to meet the new rules.", [],
