@@ -134,6 +134,10 @@ def _entities(story: Story, blocked: set[int]) -> list[Name]:
             span = span[:-1]  # a possessive, or a newswire ticker ("Occidental Petroleum Corp <OXY>")
         while len(span) and span[-1].text in ("<", "(") or len(span) and span[0].text in ("<", ">"):
             span = span[:-1] if span[-1].text in ("<", "(") else span[1:]
+        inside = [i for i in range(span.start, span.end) if i in blocked]
+        if inside and inside[0] - 1 > span.start and doc[inside[0] - 1].text in _SEPARATORS:
+            span = doc[span.start:inside[0] - 1]  # "Meta Platforms Ireland Limited - Data Protection Commission":
+            # two names the model ran together across a dash; the party is the one before it
         if not len(span) or any(i in blocked for i in range(span.start, span.end)):
             continue
         text = span.text.strip()
@@ -173,6 +177,7 @@ def _legal_form_at(story: Story, i: int) -> int:
     return best
 
 
+_SEPARATORS = frozenset({"-", "–", "—", ",", "(", ":", ";", "/"})
 _NUMBERED_NAME = re.compile(r"[0-9]+(&[0-9]+|[A-Z][A-Za-z]*)")
 _DOMAIN_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.[a-z]{2,6}$")
 

@@ -137,6 +137,15 @@ SHAPES = [
      "WASHINGTON, May 3 - Martin Hale, a former bond trader, agreed to pay a 50,000 dlr civil fine and to be barred "
      "from the securities industry, settling SEC charges that he had misled clients.",
      [dict(action_type="ban", target="Martin Hale", regulator_id="us-sec")], [dict(action_type="ban", target=None)]),
+    ("a tracker summary: the party's name run into the regulator's across a dash, 'Limited' written out, and a "
+     "verbless fine decided by the one regulator the summary names (not by the country data went to)",
+     "Meta Platforms Ireland Limited - Data Protection Commission (Ireland), 22 May 2023. Administrative fine of "
+     "EUR 1.2 billion for transferring Facebook users' data to the US on the basis of standard contractual "
+     "clauses. Meta was further ordered to suspend any future transfers within five months, and to bring its "
+     "processing into compliance, including by ceasing the unlawful storage of EU users' data in the US, within "
+     "six months.",
+     [dict(action_type="fine", regulator_id="ie-dpc", target="Meta Platforms Ireland Limited",
+           amount=Decimal(1200000000))], [dict(regulator_country="US")]),
     ("a purchase is no settlement", "Acme Holdings agreed to pay 40 mln dlrs for the preferred shares of its rival.",
      [], [dict(amount=Decimal(40000000))]),
     ("'in order to' orders nothing", "The bank must raise more capital in order to meet the new rules.", [],
