@@ -108,6 +108,18 @@ class ActionReader:
             subject = subject_of(verb)
             p = party_at(story, subject) if subject is not None else None
             parties = [p] if p is not None else []
+        deps = {c.dep_ for c in trig.children}
+        if f.cls == "verb" and not parties and f.first("patient") is None and "auxpass" in deps and \
+                "nsubjpass" not in deps:
+            # "agreed to pay a fine and to be barred from ...": who is barred is the subject of the verb that
+            # controls the passive
+            verb = trig
+            while verb.dep_ in ("xcomp", "conj") and verb.head.i != verb.i and not any(
+                    c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
+                verb = verb.head
+            subject = subject_of(verb) if verb.i != trig.i else None
+            p = party_at(story, subject) if subject is not None else None
+            parties = [p] if p is not None else []
         if kind == "settlement" and not parties:
             # "the consent decree with the company": a settlement's counterpart that is no authority is its party
             parties = [p for t in f.roles.get("agent", []) if (p := party_at(story, doc[t])) is not None

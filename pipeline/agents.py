@@ -64,6 +64,10 @@ class Agents:
                 if ref is not None and ref.kind != "named":  # not "OpenAI said it will appeal"
                     return ref
         ref = regulator_at(story, tok)
+        definite = any(c.dep_ == "det" and c.lower_ in ("the", "this", "that") for c in tok.children)
+        if ref is not None and ref.kind == "description" and ref.country is None and ref.region is None and \
+                last is not None and definite and (ref.domain is None or last.domain in (None, ref.domain)):
+            return last  # "the antitrust regulator" after a named one: that one again, not a body of no country
         if ref is not None and ref.kind == "anaphor" or ref is None and (
                 tok.lower_ in ("it", "they") and tok.tag_ == "PRP" or tok.lower_ in story.lex["shared_name"] or
                 tok.lower_ in story.lex.ref_regulator and any(c.dep_ == "det" and c.lower_ in ("the", "this", "that")
@@ -105,15 +109,21 @@ class Agents:
         actors = {c.id_ for c in countries if not place_or_adjective(story, c)}
         anaphor = any(r.kind == "anaphor" for r in story.in_sent(story.regs, si))
         codes = {c.id_ for c in countries}
+        named = [r for r in story.regs if r.kind != "anaphor"]  # every body the story names is one registry body
+        only = named[0] if named and named[0].reg_id and all(r.reg_id == named[0].reg_id for r in named) else None
         if len(codes) == 1 and not anaphor and monetary:
             code = codes.pop()
             if last is not None and last.country == code:
                 return last
             c = countries[0]
-            return RegRef(c.start, c.end, c.text, c.start_char, c.end_char,
-                          self.registry.resolve(code, story.domain), code, "country")
+            words = [w for w in story.words(c.start - 2, c.start) if w != "the"]
+            if not (only is not None and words and words[-1] in story.lex["destination"]):  # "transfers to the US"
+                return RegRef(c.start, c.end, c.text, c.start_char, c.end_char,
+                              self.registry.resolve(code, story.domain), code, "country")
         if last is not None and (not actors or actors == {last.country}):
             return last
+        if last is None and only is not None and not actors:
+            return only  # a summary that names one regulator: "X Ltd - Data Protection Commission. A fine of ..."
         return None
 
     def imposed_by(self, kind: str, court: RegRef | None) -> RegRef | None:

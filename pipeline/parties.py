@@ -86,6 +86,9 @@ def find_names(story: Story) -> None:
     found = [n for n in found if not taken & set(range(n.start, n.end))] + ruled
     found += _recurring_names(story, blocked, found)
     _one_word_persons(story, found)
+    doc = story.doc
+    # "the Microsoft-backed company", "a Paris-based bank": a name inside a modifier describes the party, is not it
+    found = [n for n in found if not (n.end + 1 < len(doc) and doc[n.end].text == "-" and doc[n.end + 1].is_lower)]
     story.names = sorted(found, key=lambda n: n.start)
 
 
@@ -131,6 +134,10 @@ def _entities(story: Story, blocked: set[int]) -> list[Name]:
             span = span[:-1]  # a possessive, or a newswire ticker ("Occidental Petroleum Corp <OXY>")
         while len(span) and span[-1].text in ("<", "(") or len(span) and span[0].text in ("<", ">"):
             span = span[:-1] if span[-1].text in ("<", "(") else span[1:]
+        inside = [i for i in range(span.start, span.end) if i in blocked]
+        if inside and inside[0] - 1 > span.start and doc[inside[0] - 1].text in _SEPARATORS:
+            span = doc[span.start:inside[0] - 1]  # "Meta Platforms Ireland Limited - Data Protection Commission":
+            # two names the model ran together across a dash; the party is the one before it
         if not len(span) or any(i in blocked for i in range(span.start, span.end)):
             continue
         text = span.text.strip()
@@ -153,30 +160,37 @@ def _legal_form_at(story: Story, i: int) -> int:
     if legal_key(doc[i].text) not in _first_words(tuple(story.rules.legal_forms)):
         return i  # the common case, answered without trying every form
     for form in story.rules.legal_forms:
-        parts = [legal_key(p) for p in form.split()]
         end = i
-        for p in parts:
+        for written in form.split():
+            p = legal_key(written)
             # ", Ltd." of "Co., Ltd.": a comma between the parts of one form
             while end < len(doc) and doc[end].text == "," and p != ",":
                 end += 1
-            if end >= len(doc) or legal_key(doc[end].text) != p or \
-                    len(p) <= 4 and "." not in form and not doc[end].text.isupper() and not doc[end].text.istitle():
-                break  # "AS", "SA", "AB" only as written in capitals ("Hafslund AS"), not the words "as", "sa"
+            text = doc[end].text if end < len(doc) else ""
+            if end >= len(doc) or legal_key(text) != p or len(p) <= 4 and "." not in form and \
+                    not text.isupper() and not text.istitle() and text != written:
+                break  # "AS", "SA", "AB" only as written in capitals or in the rules ("Hafslund AS", "GmbH"), not
+                # the words "as", "sa"
             end += 1
         else:
             best = max(best, end)
     return best
 
 
+_SEPARATORS = frozenset({"-", "–", "—", ",", "(", ":", ";", "/"})
+_NUMBERED_NAME = re.compile(r"[0-9]+(&[0-9]+|[A-Z][A-Za-z]*)")
 _DOMAIN_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.[a-z]{2,6}$")
 
 
 def _name_token(t: Token) -> bool:
-    """A word that can be part of a name: capitalised, or a brand written in lower case as a web address or
-    with an inner capital ("notebooksbilliger.de AG", "eBay Inc")."""
+    """A word that can be part of a name: capitalised, a number joined to a capital or another number ("3M",
+    "1&1"), or a brand written in lower case as a web address or with an inner capital ("notebooksbilliger.de AG",
+    "eBay Inc")."""
     text = t.text
     if text[:1].isupper():
         return any(c.isalpha() for c in text)
+    if _NUMBERED_NAME.fullmatch(text):
+        return True  # "1&1 Telecom GmbH", "3M Co"
     if text.islower() and "." not in text:
         return False  # most words: answered without the patterns below
     return any(c.isalpha() for c in text) and (bool(_DOMAIN_NAME.match(text)) or
@@ -283,13 +297,18 @@ def _recurring_names(story: Story, blocked: set[int], found: list[Name]) -> list
     return out
 
 
-def best_name(story: Story, key: str) -> str:
+def best_name(story: Story, key: str, said: Name | None = None) -> str:
     # The fullest form the story introduces its party with, in its headline or first two sentences ("Clearview AI"
     # over "Clearview"); a longer form only later is most often something of the party's ("Google Search").
     opening = story.sents[min(2, len(story.sents) - 1)].end if story.sents else 0
     forms = Counter(t.text for t in story.names if t.key == key)
     early = {t.text for t in story.names if t.key == key and t.start < opening}
-    return max(forms, key=lambda f: (f in early, len(f.split()) <= 6, len(f), forms[f])) if forms else key
+    # A form ending in a legal form is the party's own name ("Exxon Corp" over "Exxon Valdez", its tanker).
+    legal = {f for f in forms if legal_key(f.split()[-1]) in story.lex.legal_forms}
+    best = max(forms, key=lambda f: (f in early, f in legal, len(f.split()) <= 6, len(f), forms[f])) if forms else key
+    if said is not None and said.label != "PERSON" and not best.casefold().startswith(said.text.casefold()):
+        return said.text  # names that only share a first word are two parties: "Google LLC", "Google Ireland Limited"
+    return best
 
 
 def ranking(story: Story) -> dict[str, float]:
@@ -343,7 +362,7 @@ def party_at(story: Story, tok: Token, depth: int = 0) -> Party | None:
     if name is None:
         name = _appositive_name(story, tok)
     if name is not None:
-        return Party(best_name(story, name.key), name.kind, name.key, name.start, name.end)
+        return Party(best_name(story, name.key, name), name.kind, name.key, name.start, name.end)
     definite = any(c.dep_ == "det" and c.lower_ in ("the", "this") for c in tok.children)
     if any(c.start == lo or c.start == lo + 1 for c in story.cues.get("target_ref", []) if c.end >= tok.i + 1) or \
             definite and low in story.lex.ref_heads and tok.tag_ == "NN":
@@ -367,7 +386,8 @@ def party_at(story: Story, tok: Token, depth: int = 0) -> Party | None:
     following = next((n for n in story.names if n.start == tok.i + 1), None)
     if following is not None and tok.tag_ in ("NN", "NNS"):
         # "online electronics retailer Morele.net", "payments company Klarna": the name the noun introduces
-        return Party(best_name(story, following.key), following.kind, following.key, following.start, following.end)
+        return Party(best_name(story, following.key, following), following.kind, following.key, following.start,
+                     following.end)
     return _description(story, lo, hi, tok)
 
 
@@ -446,7 +466,7 @@ def _described_as(story: Story, noun: str, i: int) -> Party | None:
         words = [t for t in doc[n.end:min(n.end + 7, i)] if not t.is_space]
         if len(words) >= 3 and words[0].text == "," and words[1].lower_ in ("a", "an", "the") and \
                 any(t.lower_ == noun for t in words[2:] if not t.is_punct):
-            return Party(best_name(story, n.key), n.kind, n.key, n.start, n.end, explicit=False)
+            return Party(best_name(story, n.key, n), n.kind, n.key, n.start, n.end, explicit=False)
     return None
 
 
@@ -466,7 +486,7 @@ def named_before(story: Story, i: int, want: str | None, sentences: int = 2, com
     if possessor and want != "person" and story.main_org:
         # "on Facebook's owner, and told it to": "it" is the owner, the story's party, not Facebook
         return Party(story.main_org, "organisation", target_key(story.main_org), n.start, n.end, explicit=False)
-    return Party(best_name(story, n.key), n.kind, n.key, n.start, n.end, explicit=False)
+    return Party(best_name(story, n.key, n), n.kind, n.key, n.start, n.end, explicit=False)
 
 
 def _subject_before(story: Story, tok: Token, lo: int, tags: tuple[str, ...]) -> Party | None:

@@ -32,7 +32,7 @@ LEXICONS = ("by_regulator", "on_target", "coordination", "each", "conversion_gap
             "not_target", "name_intro", "reduce_verb", "place", "hypothetical", "case_noun", "relative", "decided",
             "starting", "purpose", "acting_noun", "acting_verb", "auxiliary",
             "not_a_measure", "legal_matter", "sanction_word", "instrument", "shared_name", "no_party",
-            "person_title", "permission", "weak_trigger")
+            "person_title", "permission", "weak_trigger", "destination")
 
 
 class RulesError(ValueError):

@@ -111,6 +111,41 @@ SHAPES = [
      "declined to comment on the ruling.\n",
      [dict(action_type="ban", regulator="U.S. District Judge Carla Mendes", regulator_country="US",
            target="Omar Lintner", target_kind=PERSON)], [dict(regulator_country=None)]),
+    ("'the antitrust regulator' after a named one is that one, with its country",
+     "Japan's Fair Trade Commission fined Acme Corp 2 billion yen for rigging bids. The antitrust regulator also "
+     "ordered Acme to stop the practice.", [dict(action_type="order", regulator_country="JP", target="Acme Corp")],
+     [dict(action_type="order", regulator_country=None)]),
+    ("a name inside a hyphenated modifier is not the party ('the Microsoft-backed company')",
+     "Italy's privacy watchdog imposed an immediate temporary ban on OpenAI processing the data of Italian "
+     "users, effectively blocking ChatGPT in the country, citing the mass collection of personal data to train "
+     "its algorithms and the absence of age checks. The Garante gave the Microsoft-backed company, which "
+     "received a reported $10 billion investment in January, 20 days to explain how it would address the "
+     "concerns, warning that otherwise it could be fined. Under the GDPR, fines can reach EUR 20 million or 4% "
+     "of annual global turnover.",
+     [dict(action_type="fine", status="threatened", target="OpenAI")], [dict(target="Microsoft")]),
+    ("two names sharing a first word are two parties; the one with a legal form is the company's own name",
+     "ANCHORAGE, Oct 8 - A federal judge approved Exxon Corp's agreement to pay 900 mln dlrs over 10 years to "
+     "settle civil claims brought by the United States and Alaska over the 1989 Exxon Valdez oil spill. Exxon "
+     "also pleaded guilty to misdemeanor environmental charges and will pay a 25 mln dlr criminal fine. The "
+     "company said cleanup had already cost it more than 2 bln dlrs.",
+     [dict(target="Exxon Corp", amount=Decimal(900000000)), dict(target="Exxon Corp", amount=Decimal(25000000))],
+     [dict(target="Exxon Valdez")]),
+    ("a legal form in its own mixed case, after a name that starts with digits",
+     "The Bavarian DPA fined 2&2 Nordwerk GmbH EUR 80,000 for an open customer database.",
+     [dict(target="2&2 Nordwerk GmbH", amount=Decimal(80000), target_kind=ORG)], []),
+    ("a passive under a control verb: who is barred is the subject of the verb that controls it",
+     "WASHINGTON, May 3 - Martin Hale, a former bond trader, agreed to pay a 50,000 dlr civil fine and to be barred "
+     "from the securities industry, settling SEC charges that he had misled clients.",
+     [dict(action_type="ban", target="Martin Hale", regulator_id="us-sec")], [dict(action_type="ban", target=None)]),
+    ("a tracker summary: the party's name run into the regulator's across a dash, 'Limited' written out, and a "
+     "verbless fine decided by the one regulator the summary names (not by the country data went to)",
+     "Meta Platforms Ireland Limited - Data Protection Commission (Ireland), 22 May 2023. Administrative fine of "
+     "EUR 1.2 billion for transferring Facebook users' data to the US on the basis of standard contractual "
+     "clauses. Meta was further ordered to suspend any future transfers within five months, and to bring its "
+     "processing into compliance, including by ceasing the unlawful storage of EU users' data in the US, within "
+     "six months.",
+     [dict(action_type="fine", regulator_id="ie-dpc", target="Meta Platforms Ireland Limited",
+           amount=Decimal(1200000000))], [dict(regulator_country="US")]),
     ("a purchase is no settlement", "Acme Holdings agreed to pay 40 mln dlrs for the preferred shares of its rival.",
      [], [dict(amount=Decimal(40000000))]),
     ("'in order to' orders nothing", "The bank must raise more capital in order to meet the new rules.", [],
