@@ -146,6 +146,11 @@ SHAPES = [
      "six months.",
      [dict(action_type="fine", regulator_id="ie-dpc", target="Meta Platforms Ireland Limited",
            amount=Decimal(1200000000))], [dict(regulator_country="US")]),
+    ("who pays is the subject of the verb that controls 'to pay', through a coordination, not the employer named "
+     "beside it", "NEW YORK, May 2 - Laura Penn, a former trader at Alder Securities Inc, pleaded guilty to two "
+     "felony counts and agreed to pay 12 mln dlrs in penalties, prosecutors said. Penn earned 9 mln dlrs at Alder "
+     "Securities Inc in 1986.",
+     [dict(target="Laura Penn", amount=Decimal(12000000))], [dict(target="Alder Securities Inc")]),
     ("a purchase is no settlement", "Acme Holdings agreed to pay 40 mln dlrs for the preferred shares of its rival.",
      [], [dict(amount=Decimal(40000000))]),
     ("'in order to' orders nothing", "The bank must raise more capital in order to meet the new rules.", [],
