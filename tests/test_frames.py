@@ -151,6 +151,11 @@ SHAPES = [
      "felony counts and agreed to pay 12 mln dlrs in penalties, prosecutors said. Penn earned 9 mln dlrs at Alder "
      "Securities Inc in 1986.",
      [dict(target="Laura Penn", amount=Decimal(12000000))], [dict(target="Alder Securities Inc")]),
+    ("an activity banned is no party ('banned any further collection'); an owner of one is ('a ban on X's "
+     "processing')", "The Hellenic DPA fined Photon Labs Ltd EUR 50,000 and banned any further collection of the "
+     "images. In May the Danish DPA imposed a ban on Kolding Municipality's processing of pupils' data.",
+     [dict(action_type="fine", target="Photon Labs Ltd"), dict(action_type="ban", target="Kolding Municipality")],
+     [dict(target="any further collection"), dict(target="Kolding Municipality's")]),
     ("a purchase is no settlement", "Acme Holdings agreed to pay 40 mln dlrs for the preferred shares of its rival.",
      [], [dict(amount=Decimal(40000000))]),
     ("'in order to' orders nothing", "The bank must raise more capital in order to meet the new rules.", [],
