@@ -266,10 +266,11 @@ def story_party(story: Story, i: int) -> Party | None:
 
 
 def subject_of(verb: Token) -> Token | None:
-    """The subject of a verb, or of the first verb of the coordination it ends ("X pleaded ... and faces ...")."""
+    """The subject of a verb, or of the verb that controls it or the first verb of the coordination it ends ("X
+    pleaded ... and agreed to pay ...")."""
     for _ in range(4):
         subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-        if subj is not None or verb.dep_ != "conj":
+        if subj is not None or verb.dep_ not in ("conj", "xcomp"):
             return subj
         verb = verb.head
     return None

@@ -381,7 +381,10 @@ def party_at(story: Story, tok: Token, depth: int = 0) -> Party | None:
     if tok.tag_ in ("PRP", "PRP$", "DT", "EX", "WDT", "WP", "CD") or not tok.is_alpha or \
             low in ("days", "weeks", "months", "years", "day", "week", "month", "year"):
         return None
-    if tok.lower_ in COURT_WORDS or tok.lower_ in story.lex["instrument"] or tok.lower_ in story.lex["no_party"]:
+    if tok.lower_ in story.lex["no_party"]:
+        owner = next((c for c in tok.children if c.dep_ == "poss"), None)  # "a ban on X's processing": X
+        return party_at(story, owner, depth + 1) if owner is not None else None
+    if tok.lower_ in COURT_WORDS or tok.lower_ in story.lex["instrument"]:
         return None  # "the court", "the decision": they decide; "both sides": no party at all
     following = next((n for n in story.names if n.start == tok.i + 1), None)
     if following is not None and tok.tag_ in ("NN", "NNS"):
@@ -418,7 +421,7 @@ def _description(story: Story, lo: int, hi: int, tok: Token) -> Party | None:
     if money:  # "a hotel chain €30,000" parsed as one phrase: the party ends where the amount begins
         hi = money[0]
     words = doc[lo:hi]
-    text = re.sub(r"\s+", " ", words.text).strip(" ,;:")
+    text = re.sub(r"\s*['’]s$", "", re.sub(r"\s+", " ", words.text).strip(" ,;:"))  # "X's processing": X
     if not text or not any(t.is_alpha for t in words) or text.startswith(("#", "@")):
         return None  # "#privacy": a hashtag names no party
     if doc[lo].lower_ in ("its", "their") and doc[lo].tag_ == "PRP$":

@@ -146,6 +146,24 @@ SHAPES = [
      "six months.",
      [dict(action_type="fine", regulator_id="ie-dpc", target="Meta Platforms Ireland Limited",
            amount=Decimal(1200000000))], [dict(regulator_country="US")]),
+    ("who pays is the subject of the verb that controls 'to pay', through a coordination, not the employer named "
+     "beside it", "NEW YORK, May 2 - Laura Penn, a former trader at Alder Securities Inc, pleaded guilty to two "
+     "felony counts and agreed to pay 12 mln dlrs in penalties, prosecutors said. Penn earned 9 mln dlrs at Alder "
+     "Securities Inc in 1986.",
+     [dict(target="Laura Penn", amount=Decimal(12000000))], [dict(target="Alder Securities Inc")]),
+    ("an activity banned is no party ('banned any further collection'); an owner of one is ('a ban on X's "
+     "processing')", "The Hellenic DPA fined Photon Labs Ltd EUR 50,000 and banned any further collection of the "
+     "images. In May the Danish DPA imposed a ban on Kolding Municipality's processing of pupils' data.",
+     [dict(action_type="fine", target="Photon Labs Ltd"), dict(action_type="ban", target="Kolding Municipality")],
+     [dict(target="any further collection"), dict(target="Kolding Municipality's")]),
+    ("'followed by X at €N': neither the amount nor X is the fine's; only an imposing participle binds ('a fine "
+     "levied by', 'amounting to')",
+     "Spain's consumer affairs ministry fined five low-cost airlines a combined EUR 179 million for practices "
+     "including charging for carry-on bags and for printing boarding passes at the airport. Ryanair received the "
+     "largest penalty, EUR 107.8 million, followed by Vueling at EUR 39.3 million and easyJet at EUR 29.1 "
+     "million; Norwegian and Volotea were fined EUR 1.6 million and EUR 1.2 million. Ryanair said it would "
+     "challenge the decision in court.",
+     [], [dict(target="Ryanair", amount=Decimal(39300000)), dict(target="Ryanair", amount=Decimal(29100000))]),
     ("a purchase is no settlement", "Acme Holdings agreed to pay 40 mln dlrs for the preferred shares of its rival.",
      [], [dict(amount=Decimal(40000000))]),
     ("'in order to' orders nothing", "The bank must raise more capital in order to meet the new rules.", [],
