@@ -67,7 +67,8 @@ class Registry:
         return ids[0] if len(ids) == 1 else None
 
     def name(self, ref: RegRef) -> str | None:
-        return self.rules.regulator_by_id[ref.reg_id].name if ref.reg_id else (ref.text or None)
+        # a body known by its words, as one line ("the Manhattan federal\ncourt" of a wrapped wire story)
+        return self.rules.regulator_by_id[ref.reg_id].name if ref.reg_id else (" ".join(ref.text.split()) or None)
 
 
 def find_regulators(story: Story, registry: Registry) -> None:

@@ -46,7 +46,7 @@ class Rows:
             if reg.char_end > reg.char_start:
                 mentions.append(("regulator", reg.char_start, reg.char_end))
         if party is not None:
-            a.target, a.target_kind = party.text, party.kind
+            a.target, a.target_kind = " ".join(party.text.split()), party.kind  # a wrapped line's break is a space
         if money is not None:
             shown = set_money(story, a, money)
             mentions.append(("money", shown.start, shown.end))

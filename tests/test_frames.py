@@ -164,6 +164,11 @@ SHAPES = [
      "million; Norwegian and Volotea were fined EUR 1.6 million and EUR 1.2 million. Ryanair said it would "
      "challenge the decision in court.",
      [], [dict(target="Ryanair", amount=Decimal(39300000)), dict(target="Ryanair", amount=Decimal(29100000))]),
+    ("a name cut by a wrapped line is one line in the table",
+     "WASHINGTON, March 9 - The Federal Aviation Administration said\nit fined Northway Regional Air\nLines Inc "
+     "50,000 dlrs for flying aircraft that had\nmissed required inspections of their engines, the\nagency said "
+     "in a statement issued on Monday.\n    The airline said it would pay the fine.\n",
+     [dict(action_type="fine", target="Northway Regional Air Lines Inc")], []),
     ("a purchase is no settlement", "Acme Holdings agreed to pay 40 mln dlrs for the preferred shares of its rival.",
      [], [dict(amount=Decimal(40000000))]),
     ("'in order to' orders nothing", "The bank must raise more capital in order to meet the new rules.", [],
