@@ -137,8 +137,16 @@ class Agents:
 
     def forward_regulator(self, candidates: list[Candidate]) -> None:
         """ "The company was fined €10,000 ... The Cypriot Data Protection Commissioner considered ...": an action
-        stated before any regulator is named belongs to the story's regulator when the story names only one."""
+        stated before any regulator is named belongs to the story's regulator when the story names only one, and to
+        their country when it names several of one country."""
         named = [r for r in self.story.regs if r.kind in ("registry", "description") and (r.reg_id or r.country)]
+        countries = {r.country for r in named}
+        if len(countries) == 1 and None not in countries and len({r.reg_id for r in named}) > 1:
+            # several bodies, all of one country ("the U.S. Attorney ... the SEC"): the country, not a guess at which
+            for c in candidates:
+                if c.action.regulator_id is None and c.action.regulator_country is None and c.start < named[0].start:
+                    c.action.regulator_country = named[0].country
+            return
         if len({(r.reg_id, r.country) for r in named}) != 1:
             return
         ref = named[0]

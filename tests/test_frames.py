@@ -169,6 +169,11 @@ SHAPES = [
      "50,000 dlrs for flying aircraft that had\nmissed required inspections of their engines, the\nagency said "
      "in a statement issued on Monday.\n    The airline said it would pay the fine.\n",
      [dict(action_type="fine", target="Northway Regional Air Lines Inc")], []),
+    ("a fine told before any body is named, in a story that names several of one country: that country, no "
+     "guess at which body", "Kestrel Bank Corp was fined 40,000 dlrs on Tuesday for failing to report cash "
+     "deposits. The U.S. Attorney in Boston brought the case, and the Securities and Exchange Commission is also "
+     "investigating the bank.", [dict(action_type="fine", regulator_id=None, regulator_country="US")],
+     [dict(regulator_country=None)]),
     ("a purchase is no settlement", "Acme Holdings agreed to pay 40 mln dlrs for the preferred shares of its rival.",
      [], [dict(amount=Decimal(40000000))]),
     ("'in order to' orders nothing", "The bank must raise more capital in order to meet the new rules.", [],
