@@ -92,34 +92,20 @@ class ActionReader:
         moneys = frame_moneys(story, f, status, self.by_trigger)
         agents = self.agents.of_frame(f, last)
         parties = self.parties(f)
-        if not parties and support is not None and f.first("patient") is None and \
-                any(support.lower_ in self.gates.support_forms[c] for c in ("face", "pay", "receive")):
-            # "Anderson pleaded guilty ..., admitted ... and faces civil fines": the subject of a chain of verbs
-            subject = subject_of(support)
-            p = party_at(story, subject) if subject is not None else None
-            parties = [p] if p is not None else []
-        if f.cls == "settle" and not parties and f.first("patient") is None:
-            # "Binance ... pleaded guilty ... and agreed to pay $4.3 billion to resolve ...": the subject of the
-            # chain of verbs the settlement hangs from
-            verb = trig
-            while verb.dep_ in ("advcl", "xcomp", "conj") and verb.head.i != verb.i and not any(
-                    c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
-                verb = verb.head
-            subject = subject_of(verb)
-            p = party_at(story, subject) if subject is not None else None
-            parties = [p] if p is not None else []
         deps = {c.dep_ for c in trig.children}
-        if f.cls == "verb" and not parties and f.first("patient") is None and "auxpass" in deps and \
-                "nsubjpass" not in deps:
-            # "agreed to pay a fine and to be barred from ...": who is barred is the subject of the verb that
-            # controls the passive
-            verb = trig
-            while verb.dep_ in ("xcomp", "conj") and verb.head.i != verb.i and not any(
-                    c.dep_ in ("nsubj", "nsubjpass") for c in verb.children):
-                verb = verb.head
-            subject = subject_of(verb) if verb.i != trig.i else None
-            p = party_at(story, subject) if subject is not None else None
-            parties = [p] if p is not None else []
+        if not parties and f.first("patient") is None:
+            if support is not None and \
+                    any(support.lower_ in self.gates.support_forms[c] for c in ("face", "pay", "receive")):
+                # "Anderson pleaded guilty ..., admitted ... and faces civil fines": the subject of a chain of verbs
+                parties = subject_party(story, support)
+            elif f.cls == "settle":
+                # "Binance ... pleaded guilty ... and agreed to pay $4.3 billion to resolve ...": the subject of the
+                # chain of verbs the settlement hangs from
+                parties = subject_party(story, trig, ("advcl", "xcomp", "conj"))
+            elif f.cls == "verb" and "auxpass" in deps and not deps & {"nsubj", "nsubjpass"}:
+                # "agreed to pay a fine and to be barred from ...": who is barred is the subject of the verb that
+                # controls the passive
+                parties = subject_party(story, trig)
         if kind == "settlement" and not parties:
             # "the consent decree with the company": a settlement's counterpart that is no authority is its party
             parties = [p for t in f.roles.get("agent", []) if (p := party_at(story, doc[t])) is not None
@@ -265,12 +251,19 @@ def story_party(story: Story, i: int) -> Party | None:
     return Party(found.text, found.kind, found.key, 0, 0, explicit=False) if found is not None else None
 
 
-def subject_of(verb: Token) -> Token | None:
+def subject_of(verb: Token, through: tuple[str, ...] = ("conj", "xcomp")) -> Token | None:
     """The subject of a verb, or of the verb that controls it or the first verb of the coordination it ends ("X
-    pleaded ... and agreed to pay ...")."""
+    pleaded ... and agreed to pay ..."): up the relations ``through``."""
     for _ in range(4):
         subj = next((c for c in verb.children if c.dep_ in ("nsubj", "nsubjpass")), None)
-        if subj is not None or verb.dep_ not in ("conj", "xcomp"):
+        if subj is not None or verb.dep_ not in through:
             return subj
         verb = verb.head
     return None
+
+
+def subject_party(story: Story, verb: Token, through: tuple[str, ...] = ("conj", "xcomp")) -> list[Party]:
+    """The party :func:`subject_of` the verb names, as a list of none or one."""
+    subject = subject_of(verb, through)
+    p = party_at(story, subject) if subject is not None else None
+    return [p] if p is not None else []

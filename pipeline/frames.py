@@ -21,6 +21,7 @@ from spacy.vocab import Vocab
 
 from .rules import (ACTION_CLASSES, AMOUNT_CLASSES, FRAME_CLASSES, STATUS_CLASSES, FramePattern, Rules, RulesError,
                     anchor_word)
+from .story import idiom_tokens
 
 VERB_TAGS = ["VB", "VBD", "VBG", "VBN", "VBP", "VBZ"]
 NOUN_TAGS = ["NN", "NNS", "NNP", "NNPS"]
@@ -146,7 +147,7 @@ class FrameFinder:
         """The frames of ``doc``: one per trigger token of an action class in a parsed sentence."""
         frames: dict[int, Frame] = {}
         # "in order to", "fine print": an action word inside a fixed expression anchors nothing
-        idioms = {i for sp in doc.spans.get("rules", []) if sp.label_ == "CUE_idiom" for i in range(sp.start, sp.end)}
+        idioms = idiom_tokens(doc)
         for t in doc:
             # The other sentences have flat trees (pipeline.nlp.FrameParser): their words have no tag.
             if t.lower_ not in self.anchors or not t.tag_ or t.i in idioms:

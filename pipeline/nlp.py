@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 from .model import check_model
 from .normalise import find_money
 from .rules import ACTION_CLASSES, Rules, load_rules
-from .story import sentences
+from .story import idiom_tokens, sentences
 
 # The model components this pipeline does not read; excluding them (not just disabling) saves load time and memory.
 # tok2vec, tagger and parser are loaded but disabled: FrameParser calls them on the sentences that need them.
@@ -393,9 +393,8 @@ class FrameParser:
         marks = action_marks(doc, self.weak)
         # An imposing verb beside an amount is no sanction by itself ("a deal worth $5m, including debt"): only
         # near a regulator or a sanction word, as a weak action word.
-        strong = [sp.start for sp in spans if sp.label_ == "CUE_action" and sp.text.lower() not in self.weak]
         imposing = _backed(doc, sorted(sp.start for sp in spans if sp.label_ == "CUE_support" and sp.id_ == "impose"),
-                           strong, False)
+                           _action_words(doc, self.weak)[0], False)
         money = sorted(sp.start for sp in doc.spans.get("money", []))
         return [s for s in sentences(doc) if _any_in(marks, s) or _any_in(imposing, s) and _any_in(money, s)]
 
@@ -491,14 +490,17 @@ def action_marks(doc: Doc, weak: frozenset[str]) -> list[int]:
     weak one (``weak_trigger`` in rules/cues.tsv: "told", "must", "orders") when neither its sentence nor the
     :data:`WEAK_REACH` before it name a regulator, an amount, a sanction word or a strong action word ("he told
     reporters", "orders for 50 jets" in a story about a product launch)."""
-    spans = doc.spans.get("rules", [])
-    # A word inside an idiom anchors no frame (frames.FrameFinder skips it too), so its sentence need not be parsed.
-    idioms = {i for sp in spans if sp.label_ == "CUE_idiom" for i in range(sp.start, sp.end)}
-    actions = [sp for sp in spans if sp.label_ == "CUE_action" and sp.start not in idioms]
-    strong = [sp.start for sp in actions if sp.text.lower() not in weak]
-    if len(strong) == len(actions):
-        return sorted(strong)
-    return sorted(strong + _backed(doc, [sp.start for sp in actions if sp.text.lower() in weak], strong, True))
+    strong, weak_marks = _action_words(doc, weak)
+    return sorted(strong + _backed(doc, weak_marks, strong, True))
+
+
+def _action_words(doc: Doc, weak: frozenset[str]) -> tuple[list[int], list[int]]:
+    """The starts of the action words outside idioms (frames.FrameFinder skips those too): the strong ones and the
+    weak ones."""
+    idioms = idiom_tokens(doc)
+    actions = [sp for sp in doc.spans.get("rules", []) if sp.label_ == "CUE_action" and sp.start not in idioms]
+    return ([sp.start for sp in actions if sp.text.lower() not in weak],
+            [sp.start for sp in actions if sp.text.lower() in weak])
 
 
 def _backed(doc: Doc, marks: list[int], strong: list[int], money: bool) -> list[int]:

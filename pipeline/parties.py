@@ -177,6 +177,11 @@ def _legal_form_at(story: Story, i: int) -> int:
     return best
 
 
+def has_legal_form(story: Story, n: Name) -> bool:
+    """Whether a legal form stands among the name's words ("Wheeling Steel Corp", "KAPPA Sp. z o.o.")."""
+    return any(_legal_form_at(story, k) > k for k in range(n.start, n.end))
+
+
 _SEPARATORS = frozenset({"-", "–", "—", ",", "(", ":", ";", "/"})
 _NUMBERED_NAME = re.compile(r"[0-9]+(&[0-9]+|[A-Z][A-Za-z]*)")
 _DOMAIN_NAME = re.compile(r"^[a-z0-9][a-z0-9-]*(\.[a-z0-9-]+)*\.[a-z]{2,6}$")
@@ -303,8 +308,8 @@ def best_name(story: Story, key: str, said: Name | None = None) -> str:
     opening = story.sents[min(2, len(story.sents) - 1)].end if story.sents else 0
     forms = Counter(t.text for t in story.names if t.key == key)
     early = {t.text for t in story.names if t.key == key and t.start < opening}
-    # A form ending in a legal form is the party's own name ("Exxon Corp" over "Exxon Valdez", its tanker).
-    legal = {f for f in forms if legal_key(f.split()[-1]) in story.lex.legal_forms}
+    # A form with a legal form is the party's own name ("Exxon Corp" over "Exxon Valdez", its tanker).
+    legal = {t.text for t in story.names if t.key == key and has_legal_form(story, t)}
     best = max(forms, key=lambda f: (f in early, f in legal, len(f.split()) <= 6, len(f), forms[f])) if forms else key
     if said is not None and said.label != "PERSON" and not best.casefold().startswith(said.text.casefold()):
         return said.text  # names that only share a first word are two parties: "Google LLC", "Google Ireland Limited"
@@ -481,7 +486,7 @@ def named_before(story: Story, i: int, want: str | None, sentences: int = 2, com
     names = [n for n in story.names if lo <= n.start and n.end <= i and (want is None or n.kind == want)
              and not any(r.start <= n.start < r.end for r in story.regs)]
     if company:
-        names = [n for n in names if any(_legal_form_at(story, k) > k for k in range(n.start, n.end))] or names
+        names = [n for n in names if has_legal_form(story, n)] or names
     if not names:
         return None
     n = names[-1]

@@ -275,7 +275,7 @@ def judge(story: Story, tok: Token) -> RegRef | None:
         if any(t.lower_ in COURT_WORDS for t in doc[lo:start]):
             span = doc[lo:end]
             country = next((c for c in story.countries if lo <= c.start < end), None)
-            return RegRef(lo, end, " ".join(span.text.split()), span.start_char, span.end_char, None,
+            return RegRef(lo, end, span.text, span.start_char, span.end_char, None,
                           country.id_ if country is not None else None, "court")
     return None
 

@@ -34,6 +34,12 @@ def sentences(doc: Doc) -> list[Span]:
     return found
 
 
+def idiom_tokens(doc: Doc) -> set[int]:
+    """The tokens inside a fixed expression (``idiom`` in rules/cues.tsv: "in order to", "told reporters"): an
+    action word there anchors no frame, so its sentence need not be parsed either."""
+    return {i for sp in doc.spans.get("rules", []) if sp.label_ == "CUE_idiom" for i in range(sp.start, sp.end)}
+
+
 class _Placed(Protocol):
     @property
     def start(self) -> int: ...
